@@ -1,0 +1,50 @@
+// Face crops in, class probabilities out. LibTorch stays behind the pointer so that
+// including this header costs no more than OpenCV.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "fer/model_info.hpp"
+
+namespace fer {
+
+class Classifier {
+ public:
+  // Loads any of the three kinds of file (see model_loader); throws fer::ModelError.
+  static std::shared_ptr<Classifier> load(const std::string& path, const LoadOptions& options = {});
+  ~Classifier();
+  Classifier(const Classifier&) = delete;
+  Classifier& operator=(const Classifier&) = delete;
+
+  const ModelInfo& info() const;
+  size_t num_classes() const { return info().classes.size(); }
+
+  // BGR (or grey) crops of any size -> N x 3 x S x S float blob (cv::dnn layout),
+  // the same numbers torchvision's Resize/ToTensor/Normalize gives on a PIL image.
+  cv::Mat preprocess(const std::vector<cv::Mat>& crops) const;
+  // N x 3 x S x S blob -> N x C raw logits (CV_32F).
+  cv::Mat logits(const cv::Mat& blob) const;
+  // Crops -> one probability vector per crop (softmax of the logits).
+  std::vector<std::vector<float>> classify(const std::vector<cv::Mat>& crops) const;
+
+  // Writes the project's model file (atomic); TorchScript models cannot be re-saved.
+  void save(const std::string& path, const std::string& training_json = "{}") const;
+
+  // Intra-op threads for every model in the process (LibTorch's setting is global).
+  static void set_threads(int threads);
+
+  struct Impl;
+  explicit Classifier(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Index of the largest value.
+size_t argmax(const std::vector<float>& values);
+
+}  // namespace fer

@@ -1,0 +1,41 @@
+// Finding faces in a frame, and cutting them out the same way in every tool.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace fer {
+
+struct Face {
+  cv::Rect box;       // in frame pixels, clamped to the frame
+  float score = 1.f;  // detector confidence where it has one
+};
+
+struct DetectorOptions {
+  std::string kind = "haar";  // "haar" | "none" (the whole frame is one face)
+  std::string model;          // cascade file; empty = frontal face cascade from opencv-data
+  int min_face_size = 30;     // pixels
+  double scale_factor = 1.1;
+  int min_neighbors = 5;
+};
+
+class FaceDetector {
+ public:
+  virtual ~FaceDetector() = default;
+  // frame: BGR or GRAY8. Faces sorted left to right.
+  virtual std::vector<Face> detect(const cv::Mat& frame) = 0;
+};
+
+// Throws std::runtime_error naming the kind or the cascade file when it cannot be made.
+std::unique_ptr<FaceDetector> make_face_detector(const DetectorOptions& options);
+
+// The default Haar cascade path (from the build's haar_dir, FER_HAAR_DIR overrides at run time).
+std::string default_haar_cascade();
+
+// The crop a classifier sees: the box grown by margin (fraction of its size), clamped to the frame.
+cv::Rect face_crop_rect(const cv::Rect& box, const cv::Size& frame, double margin = 0.0);
+
+}  // namespace fer

@@ -1,0 +1,40 @@
+// What a loaded emotion model is: plain data shared by the plugin and the tools.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+namespace fer {
+
+// The five classes of the original project, in its ImageFolder (alphabetical) order.
+inline const std::vector<std::string>& default_classes() {
+  static const std::vector<std::string> names{"Anger", "Fear", "Happy", "Neutral", "Sad"};
+  return names;
+}
+
+inline constexpr std::array<float, 3> kImageNetMean{0.485f, 0.456f, 0.406f};
+inline constexpr std::array<float, 3> kImageNetStd{0.229f, 0.224f, 0.225f};
+
+enum class ModelKind { Feremotion, StateDict, TorchScript };
+const char* model_kind_name(ModelKind kind);
+
+struct ModelInfo {
+  std::string path;
+  ModelKind kind = ModelKind::Feremotion;
+  std::string arch;                  // "resnet50", ...; "torchscript" for scripted modules
+  std::vector<std::string> classes;  // one name per logit
+  int input_size = 224;              // square side the crops are resized to
+  std::array<float, 3> mean = kImageNetMean;
+  std::array<float, 3> std = kImageNetStd;
+  std::string training_json;         // free-form training info, "{}" when absent
+};
+
+// What a caller may impose on a file that does not say it itself.
+struct LoadOptions {
+  std::vector<std::string> labels;  // override class names (count must match the classifier)
+  int input_size = 0;               // 0: from the file, else 224
+  std::string device = "cpu";       // "cpu" or "cuda"
+};
+
+}  // namespace fer

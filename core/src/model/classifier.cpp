@@ -1,0 +1,68 @@
+#include "fer/classifier.hpp"
+
+#include <algorithm>
+
+#include "fer/preprocess.hpp"
+#include "network.hpp"
+
+namespace fer {
+
+const char* model_kind_name(ModelKind kind) {
+  switch (kind) {
+    case ModelKind::Feremotion: return "feremotion";
+    case ModelKind::StateDict: return "state_dict";
+    case ModelKind::TorchScript: return "torchscript";
+  }
+  return "?";
+}
+
+Classifier::Classifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Classifier::~Classifier() = default;
+
+const ModelInfo& Classifier::info() const { return impl_->info; }
+
+void Classifier::set_threads(int threads) {
+  if (threads > 0) torch::set_num_threads(threads);
+}
+
+cv::Mat Classifier::preprocess(const std::vector<cv::Mat>& crops) const {
+  const int s = impl_->info.input_size;
+  const int dims[4] = {static_cast<int>(crops.size()), 3, s, s};
+  cv::Mat blob(4, dims, CV_32F);
+  for (size_t i = 0; i < crops.size(); ++i)
+    crop_to_chw(crops[i], s, impl_->info.mean, impl_->info.std, blob.ptr<float>(static_cast<int>(i)));
+  return blob;
+}
+
+cv::Mat Classifier::logits(const cv::Mat& blob) const {
+  CV_Assert(blob.dims == 4 && blob.type() == CV_32F && blob.isContinuous() && blob.size[1] == 3);
+  const int n = blob.size[0];
+  if (n == 0) return cv::Mat(0, static_cast<int>(num_classes()), CV_32F);
+  torch::InferenceMode guard;
+  const auto input = torch::from_blob(const_cast<float*>(blob.ptr<float>()),
+                                      {n, 3, blob.size[2], blob.size[3]}, torch::kFloat32);
+  const torch::Tensor out = impl_->forward(input).to(torch::kCPU, torch::kFloat32).contiguous();
+  cv::Mat result(n, static_cast<int>(out.size(1)), CV_32F);
+  std::copy_n(out.data_ptr<float>(), out.numel(), result.ptr<float>());
+  return result;
+}
+
+std::vector<std::vector<float>> Classifier::classify(const std::vector<cv::Mat>& crops) const {
+  const cv::Mat z = logits(preprocess(crops));
+  std::vector<std::vector<float>> probs(z.rows);
+  for (int i = 0; i < z.rows; ++i) {
+    const float* row = z.ptr<float>(i);
+    const float mx = *std::max_element(row, row + z.cols);
+    double sum = 0;
+    probs[i].resize(z.cols);
+    for (int j = 0; j < z.cols; ++j) sum += probs[i][j] = std::exp(row[j] - mx);
+    for (float& p : probs[i]) p = static_cast<float>(p / sum);
+  }
+  return probs;
+}
+
+size_t argmax(const std::vector<float>& values) {
+  return static_cast<size_t>(std::max_element(values.begin(), values.end()) - values.begin());
+}
+
+}  // namespace fer

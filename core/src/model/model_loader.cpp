@@ -1,0 +1,213 @@
+// Reads the three kinds of model file, told apart by content: the project's own dict,
+// a bare torchvision state_dict (an OrderedDict LibTorch 1.13 cannot unpickle), TorchScript.
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "checkpoint/checkpoint_archive.hpp"
+#include "checkpoint/checkpoint_error.hpp"
+#include "fer/errors.hpp"
+#include "network.hpp"
+#include "state_dict.hpp"
+#include "tensor_convert.hpp"
+
+namespace fer {
+namespace {
+
+using pickle::Value;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ModelError("model file '" + path + "' does not exist or cannot be read; check the path");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.empty()) throw ModelError("model file '" + path + "' is empty; it was probably not saved completely");
+  return bytes;
+}
+
+const Value* find(const Value& dict, const std::string& key) {
+  if (dict.kind != Value::Kind::Dict) return nullptr;
+  for (const auto& [k, v] : dict.dict)
+    if (k && k->kind == Value::Kind::String && k->s == key) return v.get();
+  return nullptr;
+}
+
+bool is_tensor_dict(const Value& v) {
+  if (v.kind != Value::Kind::Dict || v.dict.empty()) return false;
+  for (const auto& [k, t] : v.dict)
+    if (!k || k->kind != Value::Kind::String || !t || t->kind != Value::Kind::Tensor) return false;
+  return true;
+}
+
+std::string describe_keys(const Value& dict) {
+  std::string out;
+  for (size_t i = 0; i < dict.dict.size() && i < 8; ++i) {
+    const auto& k = dict.dict[i].first;
+    out += (i ? ", " : "") + (k && k->kind == Value::Kind::String ? "'" + k->s + "'" : std::string("<non-string>"));
+  }
+  return out;
+}
+
+StateDict to_state_dict(const RawCheckpoint& raw, const Value& dict) {
+  StateDict sd;
+  for (const auto& [k, t] : dict.dict) sd.emplace(k->s, tensor_from_checkpoint(raw, t->tensor));
+  return strip_module_prefix(std::move(sd));
+}
+
+std::vector<std::string> string_list(const Value& v, const char* what) {
+  std::vector<std::string> out;
+  if (v.kind != Value::Kind::List && v.kind != Value::Kind::Tuple)
+    throw std::runtime_error(std::string("'") + what + "' is not a list");
+  for (const auto& item : v.items) {
+    if (!item || item->kind != Value::Kind::String) throw std::runtime_error(std::string("'") + what + "' holds a non-string");
+    out.push_back(item->s);
+  }
+  return out;
+}
+
+std::array<float, 3> triple(const Value& v, const char* what) {
+  if ((v.kind != Value::Kind::List && v.kind != Value::Kind::Tuple) || v.items.size() != 3)
+    throw std::runtime_error(std::string("'") + what + "' is not a list of three numbers");
+  std::array<float, 3> out{};
+  for (int i = 0; i < 3; ++i) {
+    const Value& x = *v.items[i];
+    if (x.kind == Value::Kind::Float) out[i] = static_cast<float>(x.f);
+    else if (x.kind == Value::Kind::Int) out[i] = static_cast<float>(x.i);
+    else throw std::runtime_error(std::string("'") + what + "' holds a non-number");
+  }
+  return out;
+}
+
+nlohmann::json to_json(const Value& v, int depth = 0) {
+  if (depth > 64) return nullptr;
+  switch (v.kind) {
+    case Value::Kind::Bool: return v.b;
+    case Value::Kind::Int: return v.i;
+    case Value::Kind::Float: return v.f;
+    case Value::Kind::String: return v.s;
+    case Value::Kind::List:
+    case Value::Kind::Tuple: {
+      auto arr = nlohmann::json::array();
+      for (const auto& item : v.items) arr.push_back(item ? to_json(*item, depth + 1) : nullptr);
+      return arr;
+    }
+    case Value::Kind::Dict: {
+      auto obj = nlohmann::json::object();
+      for (const auto& [k, x] : v.dict)
+        if (k && k->kind == Value::Kind::String) obj[k->s] = x ? to_json(*x, depth + 1) : nullptr;
+      return obj;
+    }
+    default: return nullptr;
+  }
+}
+
+// Fills info from the project's dict; keys another tool's checkpoint may lack stay default.
+void read_metadata(const Value& root, ModelInfo& info) {
+  if (const Value* v = find(root, "classes")) info.classes = string_list(*v, "classes");
+  if (const Value* v = find(root, "input_size"); v && v->kind == Value::Kind::Int) info.input_size = static_cast<int>(v->i);
+  if (const Value* v = find(root, "mean")) info.mean = triple(*v, "mean");
+  if (const Value* v = find(root, "std")) info.std = triple(*v, "std");
+  if (const Value* v = find(root, "training")) info.training_json = to_json(*v).dump();
+  if (const Value* v = find(root, "format_version"); v && v->kind == Value::Kind::Int && v->i > kModelFormatVersion)
+    throw std::runtime_error("it was written by a newer feremotion (format " + std::to_string(v->i) +
+                             ", this build reads up to " + std::to_string(kModelFormatVersion) + "); update feremotion");
+}
+
+void load_resnet(Classifier::Impl& net, const RawCheckpoint& raw) {
+  const Value& root = *raw.root;
+  const Value* sd_value = &root;
+  net.info.kind = ModelKind::StateDict;
+  if (!is_tensor_dict(root)) {
+    sd_value = nullptr;
+    for (const char* key : {"state_dict", "model_state_dict", "model"})
+      if (const Value* v = find(root, key); v && is_tensor_dict(*v)) { sd_value = v; break; }
+    if (!sd_value) {
+      if (root.kind != Value::Kind::Dict)
+        throw std::runtime_error("it holds no dict of tensors (not a state_dict or a feremotion model)");
+      throw std::runtime_error("it is a dict with keys " + describe_keys(root) +
+                               " but no 'state_dict' of tensors; save model.state_dict() instead");
+    }
+    if (find(root, "arch") || find(root, "classes")) {
+      net.info.kind = ModelKind::Feremotion;
+      read_metadata(root, net.info);
+    }
+  }
+  StateDict sd = to_state_dict(raw, *sd_value);
+  const ResNetSpec& spec = infer_resnet(sd);
+  if (const Value* a = find(root, "arch"); a && a->kind == Value::Kind::String && a->s != spec.name)
+    throw std::runtime_error("it says arch '" + a->s + "' but its weights are those of " + spec.name);
+  net.info.arch = spec.name;
+  net.resnet = ResNet(spec, infer_num_classes(sd));
+  load_state_dict(*net.resnet, sd);
+  net.resnet->eval();
+}
+
+void load_torchscript(Classifier::Impl& net, const std::string& path) {
+  net.info.kind = ModelKind::TorchScript;
+  net.info.arch = "torchscript";
+  net.script = torch::jit::load(path, torch::kCPU);
+  net.script->eval();
+}
+
+void finish_info(Classifier::Impl& net, const LoadOptions& opts) {
+  ModelInfo& info = net.info;
+  if (opts.input_size > 0) info.input_size = opts.input_size;
+  if (info.input_size < 16 || info.input_size > 1024)
+    throw std::runtime_error("input size " + std::to_string(info.input_size) + " is outside 16..1024");
+  int64_t outputs = 0;
+  if (net.resnet) {
+    outputs = infer_num_classes(state_dict_of(*net.resnet));
+  } else {
+    torch::InferenceMode guard;
+    const auto probe = net.forward(torch::zeros({1, 3, info.input_size, info.input_size}));
+    if (probe.dim() != 2 || probe.size(0) != 1)
+      throw std::runtime_error("the TorchScript module maps (1,3,H,W) to shape " +
+                               std::string(c10::str(probe.sizes())) + ", not (1, classes)");
+    outputs = probe.size(1);
+  }
+  if (!opts.labels.empty()) info.classes = opts.labels;
+  if (info.classes.empty() && outputs == static_cast<int64_t>(default_classes().size())) info.classes = default_classes();
+  if (static_cast<int64_t>(info.classes.size()) != outputs)
+    throw std::runtime_error("the classifier has " + std::to_string(outputs) + " outputs but " +
+                             std::to_string(info.classes.size()) + " class names were given; pass " +
+                             std::to_string(outputs) + " comma-separated labels");
+  if (info.training_json.empty()) info.training_json = "{}";
+}
+
+}  // namespace
+
+std::shared_ptr<Classifier> Classifier::load(const std::string& path, const LoadOptions& opts) {
+  auto net = std::make_unique<Impl>();
+  net->info.path = path;
+  std::string bytes = read_file(path);
+  try {
+    net->device = parse_device(opts.device);
+    if (!ZipArchive::looks_like_zip(bytes)) {
+      if (bytes.size() > 2 && static_cast<unsigned char>(bytes[0]) == 0x80)
+        throw std::runtime_error("it uses PyTorch's legacy (pre-1.6) format; load it in Python and save it again "
+                                 "with torch.save(obj, path)");
+      throw std::runtime_error("it is not a PyTorch model file (no zip archive inside); expected a .pth written by "
+                               "torch.save, fer-train or torch.jit.save");
+    }
+    if (is_torchscript_archive(ZipArchive(bytes))) {
+      load_torchscript(*net, path);
+    } else {
+      const RawCheckpoint raw = read_raw_checkpoint(std::move(bytes));
+      load_resnet(*net, raw);
+    }
+    finish_info(*net, opts);
+    if (net->resnet) net->resnet->to(net->device);
+    if (net->script) net->script->to(net->device);
+  } catch (const ModelError&) {
+    throw;
+  } catch (const std::exception& e) {
+    // c10::Error carries a C++ backtrace after the first line: keep the first line.
+    std::string what = e.what();
+    if (auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
+    throw ModelError("cannot load model '" + path + "': " + what);
+  }
+  return std::make_shared<Classifier>(std::move(net));
+}
+
+}  // namespace fer

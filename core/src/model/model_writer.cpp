@@ -1,0 +1,90 @@
+// The project's model file: a zip pickle that Python's torch.load reads as a plain dict
+// {state_dict, arch, classes, input_size, mean, std, format_version, training}.
+#include <cstdio>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "fer/errors.hpp"
+#include "network.hpp"
+#include "state_dict.hpp"
+#include "tensor_convert.hpp"
+
+namespace fer {
+namespace {
+
+using c10::IValue;
+
+// Plain lists and dicts of Any pickle as Python list/dict, with no TorchScript type tags.
+c10::impl::GenericList any_list() { return c10::impl::GenericList(c10::AnyType::get()); }
+c10::impl::GenericDict any_dict() { return c10::impl::GenericDict(c10::StringType::get(), c10::AnyType::get()); }
+
+IValue from_json(const nlohmann::json& j) {
+  if (j.is_boolean()) return j.get<bool>();
+  if (j.is_number_integer()) return j.get<int64_t>();
+  if (j.is_number()) return j.get<double>();
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_array()) {
+    auto list = any_list();
+    for (const auto& x : j) list.push_back(from_json(x));
+    return list;
+  }
+  if (j.is_object()) {
+    auto dict = any_dict();
+    for (const auto& [k, v] : j.items()) dict.insert(k, from_json(v));
+    return dict;
+  }
+  return IValue();
+}
+
+void write_atomically(const std::string& path, const std::vector<char>& bytes) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      std::remove(tmp.c_str());
+      throw ModelError("cannot write model file '" + tmp + "' (disk full or no permission?)");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw ModelError("cannot move '" + tmp + "' to '" + path + "'");
+  }
+}
+
+}  // namespace
+
+std::vector<char> serialize_model(const ModelInfo& info, const torch::nn::Module& model) {
+  auto sd = c10::impl::GenericDict(c10::StringType::get(), c10::TensorType::get());
+  for (const auto& [k, v] : state_dict_of(model)) sd.insert(k, v.detach().to(torch::kCPU).contiguous());
+  auto classes = any_list();
+  for (const auto& c : info.classes) classes.push_back(c);
+  auto mean = any_list(), stdv = any_list();
+  for (int i = 0; i < 3; ++i) {
+    mean.push_back(static_cast<double>(info.mean[i]));
+    stdv.push_back(static_cast<double>(info.std[i]));
+  }
+  auto root = any_dict();
+  root.insert("format", std::string("feremotion"));
+  root.insert("format_version", static_cast<int64_t>(kModelFormatVersion));
+  root.insert("arch", info.arch);
+  root.insert("classes", classes);
+  root.insert("input_size", static_cast<int64_t>(info.input_size));
+  root.insert("mean", mean);
+  root.insert("std", stdv);
+  root.insert("training", from_json(nlohmann::json::parse(info.training_json.empty() ? "{}" : info.training_json)));
+  root.insert("state_dict", sd);
+  return torch::pickle_save(root);
+}
+
+void Classifier::save(const std::string& path, const std::string& training_json) const {
+  if (!impl_->resnet)
+    throw ModelError("cannot save '" + path + "': TorchScript models are kept in their own format");
+  ModelInfo info = impl_->info;
+  info.training_json = training_json;
+  write_atomically(path, serialize_model(info, *impl_->resnet));
+}
+
+}  // namespace fer

@@ -1,0 +1,31 @@
+// The loaded network behind fer::Classifier: a C++ ResNet or a TorchScript module.
+#pragma once
+
+#include <optional>
+
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include "fer/classifier.hpp"
+#include "resnet.hpp"
+
+namespace fer {
+
+struct Classifier::Impl {
+  ModelInfo info;
+  ResNet resnet{nullptr};                  // set for ModelKind::Feremotion and StateDict
+  std::optional<torch::jit::Module> script;  // set for ModelKind::TorchScript
+  torch::Device device{torch::kCPU};
+
+  torch::Tensor forward(const torch::Tensor& input);
+};
+
+// Parses device strings ("cpu", "cuda", "cuda:1") and fails clearly where the build has no CUDA.
+torch::Device parse_device(const std::string& device);
+
+}  // namespace fer
+
+namespace fer {
+// The project's model file as bytes (see model_writer.cpp); shared with the trainer.
+std::vector<char> serialize_model(const ModelInfo& info, const torch::nn::Module& model);
+}  // namespace fer

@@ -1,0 +1,59 @@
+"""Shared bits of the cross-check tests: they compare the C++ core with PyTorch/torchvision."""
+import os
+import subprocess
+import sys
+
+SKIP = 77  # meson's exit code for a skipped test
+
+
+def skip(why):
+    print(f"SKIP: {why}")
+    sys.exit(SKIP)
+
+
+def need_torch():
+    try:
+        import torch  # noqa: F401
+        import torchvision  # noqa: F401
+    except ImportError as e:
+        skip(f"{e}: install python3-torch and python3-torchvision (tools/setup.sh does)")
+
+
+def shared_dir():
+    """../shared beside the checkout, as CI lays it; FER_SHARED overrides."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    d = os.environ.get("FER_SHARED") or os.path.join(here, "..", "..", "..", "shared")
+    return os.path.abspath(d)
+
+
+def faces5_dir():
+    d = os.path.join(shared_dir(), "data", "faces5")
+    if not os.path.isdir(d):
+        skip(f"{d} is absent (real face crops live in ../shared beside the checkout)")
+    return d
+
+
+def run(args, expect=0):
+    p = subprocess.run([str(a) for a in args], capture_output=True, text=True)
+    if expect is not None and p.returncode != expect:
+        raise AssertionError(f"{' '.join(map(str, args))} exited {p.returncode}, expected {expect}\n"
+                             f"stdout: {p.stdout}\nstderr: {p.stderr}")
+    return p
+
+
+def rel_err(a, b):
+    """max |a-b| / max |b|: the tolerance measure the issue names."""
+    import torch
+    return float((a - b).abs().max() / b.abs().max().clamp_min(1e-12))
+
+
+def randomise_bn(model, gen):
+    """Random running statistics, so a wrong BatchNorm in C++ cannot hide behind mean 0 / var 1."""
+    import torch
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=gen) * 0.1)
+            m.running_var.copy_(torch.rand(m.running_var.shape, generator=gen) + 0.5)
+            m.weight.data.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)
+            m.bias.data.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
+            m.num_batches_tracked.fill_(7)

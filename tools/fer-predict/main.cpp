@@ -1,0 +1,132 @@
+// fer-predict: emotions of the faces in still images.
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "fer/classifier.hpp"
+#include "fer/errors.hpp"
+#include "fer/face_detector.hpp"
+
+namespace {
+
+std::vector<std::string> split_labels(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+struct FaceResult {
+  cv::Rect box;
+  std::vector<float> probs;
+};
+
+void draw(cv::Mat& img, const std::vector<FaceResult>& faces, const std::vector<std::string>& classes) {
+  const double scale = std::max(0.4, img.cols / 640.0);
+  for (const auto& f : faces) {
+    const size_t k = fer::argmax(f.probs);
+    const std::string text = classes[k] + cv::format(" %.0f%%", 100.0 * f.probs[k]);
+    cv::rectangle(img, f.box, {0, 255, 0}, std::max(1, static_cast<int>(2 * scale)));
+    int base = 0;
+    const cv::Size ts = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, 0.6 * scale, 1, &base);
+    const cv::Point org(f.box.x, std::max(ts.height + 4, f.box.y - 4));
+    cv::rectangle(img, org + cv::Point(0, base), org + cv::Point(ts.width, -ts.height - 2), {0, 0, 0}, cv::FILLED);
+    cv::putText(img, text, org, cv::FONT_HERSHEY_SIMPLEX, 0.6 * scale, {255, 255, 255}, 1, cv::LINE_AA);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"fer-predict: classify the emotion of each face in still images"};
+  std::string model_path, labels, annotate_dir;
+  fer::DetectorOptions det;
+  bool json = false;
+  int threads = 0;
+  double margin = 0.0;
+  std::vector<std::string> images;
+  app.add_option("--model,-m", model_path, "model file (.pth from fer-train, a torchvision state_dict, or TorchScript)")
+      ->required();
+  app.add_option("--labels", labels, "comma-separated class names, overriding the model's");
+  app.add_option("--detector", det.kind, "face detector: haar or none (the whole image is the face)")
+      ->check(CLI::IsMember({"haar", "none"}))
+      ->capture_default_str();
+  app.add_option("--detector-model", det.model, "Haar cascade file (default: opencv-data's frontal face)");
+  app.add_option("--min-face-size", det.min_face_size, "smallest face in pixels")->capture_default_str();
+  app.add_option("--margin", margin, "grow each face box by this fraction before cropping")->capture_default_str();
+  app.add_flag("--json", json, "one JSON object per image");
+  app.add_option("--annotate", annotate_dir, "write copies with boxes and labels into this folder");
+  app.add_option("--threads", threads, "inference threads (0: LibTorch's default)");
+  app.add_option("images", images, "image files")->required();
+  CLI11_PARSE(app, argc, argv);
+
+  std::shared_ptr<fer::Classifier> model;
+  std::unique_ptr<fer::FaceDetector> detector;
+  try {
+    fer::Classifier::set_threads(threads);
+    fer::LoadOptions lo;
+    lo.labels = split_labels(labels);
+    model = fer::Classifier::load(model_path, lo);
+    detector = fer::make_face_detector(det);
+  } catch (const std::exception& e) {
+    std::cerr << "fer-predict: " << e.what() << "\n";
+    return 2;
+  }
+  if (!annotate_dir.empty()) std::filesystem::create_directories(annotate_dir);
+  const auto& classes = model->info().classes;
+
+  int failed = 0;
+  for (const auto& path : images) {
+    cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
+    if (img.empty()) {
+      std::cerr << "fer-predict: cannot read image '" << path << "' (missing or not an image); skipped\n";
+      ++failed;
+      continue;
+    }
+    std::vector<FaceResult> faces;
+    std::vector<cv::Mat> crops;
+    for (const auto& f : detector->detect(img)) {
+      const cv::Rect r = fer::face_crop_rect(f.box, img.size(), margin);
+      if (r.area() == 0) continue;
+      faces.push_back({r, {}});
+      crops.push_back(img(r));
+    }
+    const auto probs = model->classify(crops);
+    for (size_t i = 0; i < faces.size(); ++i) faces[i].probs = probs[i];
+
+    if (json) {
+      nlohmann::json j{{"image", path}, {"faces", nlohmann::json::array()}};
+      for (const auto& f : faces) {
+        const size_t k = fer::argmax(f.probs);
+        nlohmann::json scores;
+        for (size_t c = 0; c < classes.size(); ++c) scores[classes[c]] = f.probs[c];
+        j["faces"].push_back({{"box", {f.box.x, f.box.y, f.box.width, f.box.height}},
+                              {"label", classes[k]}, {"label_id", k}, {"confidence", f.probs[k]},
+                              {"scores", scores}});
+      }
+      std::cout << j.dump() << "\n";
+    } else {
+      if (faces.empty()) std::cout << path << ": no face\n";
+      for (const auto& f : faces) {
+        const size_t k = fer::argmax(f.probs);
+        std::printf("%s: %d,%d,%dx%d %s %.4f\n", path.c_str(), f.box.x, f.box.y, f.box.width, f.box.height,
+                    classes[k].c_str(), f.probs[k]);
+      }
+    }
+    if (!annotate_dir.empty()) {
+      draw(img, faces, classes);
+      const auto out = std::filesystem::path(annotate_dir) / std::filesystem::path(path).filename();
+      if (!cv::imwrite(out.string(), img)) {
+        std::cerr << "fer-predict: cannot write '" << out.string() << "'\n";
+        ++failed;
+      }
+    }
+  }
+  return failed ? 1 : 0;
+}
