@@ -9,7 +9,9 @@ TEST(FaceCropRect, GrowsByMarginAndClampsToFrame) {
 }
 
 TEST(FaceDetector, NoneGivesTheWholeFrame) {
-  auto d = fer::make_face_detector({"none"});
+  fer::DetectorOptions o;
+  o.kind = "none";
+  auto d = fer::make_face_detector(o);
   const auto faces = d->detect(cv::Mat(48, 64, CV_8UC3, cv::Scalar::all(0)));
   ASSERT_EQ(faces.size(), 1u);
   EXPECT_EQ(faces[0].box, cv::Rect(0, 0, 64, 48));
@@ -17,7 +19,9 @@ TEST(FaceDetector, NoneGivesTheWholeFrame) {
 
 TEST(FaceDetector, UnknownKindAndMissingCascadeAreNamed) {
   try {
-    fer::make_face_detector({"yolo"});
+    fer::DetectorOptions bad;
+    bad.kind = "yolo";
+    fer::make_face_detector(bad);
     FAIL();
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("yolo"), std::string::npos);
@@ -33,6 +37,6 @@ TEST(FaceDetector, UnknownKindAndMissingCascadeAreNamed) {
 }
 
 TEST(FaceDetector, HaarFindsNothingOnAFlatFrame) {
-  auto d = fer::make_face_detector({});
+  auto d = fer::make_face_detector(fer::DetectorOptions{});
   EXPECT_TRUE(d->detect(cv::Mat(240, 320, CV_8UC3, cv::Scalar::all(128))).empty());
 }

@@ -16,6 +16,9 @@ class Classifier {
  public:
   // Loads any of the three kinds of file (see model_loader); throws fer::ModelError.
   static std::shared_ptr<Classifier> load(const std::string& path, const LoadOptions& options = {});
+  // A freshly initialised ResNet (torchvision's initialisation), for training and benchmarks.
+  static std::shared_ptr<Classifier> create(const std::string& arch, const std::vector<std::string>& classes,
+                                            int input_size = 224, const std::string& device = "cpu");
   ~Classifier();
   Classifier(const Classifier&) = delete;
   Classifier& operator=(const Classifier&) = delete;

@@ -76,7 +76,11 @@ RawCheckpoint read_raw_checkpoint(std::string bytes) {
     }
     fail("not a PyTorch checkpoint (not a zip archive)");
   }
-  RawCheckpoint ckpt{ZipArchive(std::move(bytes)), nullptr};
+  return read_raw_checkpoint(ZipArchive(std::move(bytes)));
+}
+
+RawCheckpoint read_raw_checkpoint(ZipArchive zip) {
+  RawCheckpoint ckpt{std::move(zip), nullptr};
   const std::string prefix = ckpt.zip.prefix();
   if (is_torchscript_archive(ckpt.zip)) {
     fail("this is a TorchScript module (torch.jit.save), not a torch.save checkpoint");

@@ -29,6 +29,8 @@ struct RawCheckpoint {
 // storage record. Refuses legacy (pre-1.6, non-zip) files and TorchScript
 // archives with a clear message. Throws fer::CheckpointError.
 RawCheckpoint read_raw_checkpoint(std::string bytes);
+// The same for an archive already opened (e.g. to tell TorchScript apart first).
+RawCheckpoint read_raw_checkpoint(ZipArchive zip);
 
 // True for torch.jit.save archives: "<prefix>/constants.pkl" or "<prefix>/code/...".
 bool is_torchscript_archive(const ZipArchive& zip);

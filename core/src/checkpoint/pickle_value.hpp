@@ -78,8 +78,10 @@ struct TensorRef {
 struct Value;
 using ValuePtr = std::shared_ptr<Value>;
 
-// One node of the plain value tree unpickle() returns. Results are acyclic and
-// at most Limits::max_depth deep, so recursive walks over them are safe.
+// One node of the plain value tree unpickle() returns. Nodes may be shared
+// (the pickle memo), but results are acyclic, at most Limits::max_depth deep
+// and expand to at most Limits::max_objects nodes when shared nodes are
+// counted each time, so naive recursive walks over them are safe.
 struct Value {
   enum class Kind {
     None, Bool, Int, Float, String, Bytes, List, Tuple, Dict, Tensor,

@@ -538,10 +538,10 @@ void Unpickler::step(uint8_t op) {
     case 0x98:  // READONLY_BUFFER
       if (top()->kind != Kind::Bytes) error("READONLY_BUFFER on something other than bytes");
       return;
-    case 'g': return memo_get(static_cast<uint64_t>(text_index(line())));
+    case 'g': return memo_get(text_index(line()));
     case 'h': return memo_get(le(1));
     case 'j': return memo_get(le(4));
-    case 'p': return memo_put(static_cast<uint64_t>(text_index(line())));
+    case 'p': return memo_put(text_index(line()));
     case 'q': return memo_put(le(1));
     case 'r': return memo_put(le(4));
     case 0x94: return memo_put(memo_.size());  // MEMOIZE

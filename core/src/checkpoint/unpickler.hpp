@@ -7,11 +7,13 @@
 
 namespace fer::pickle {
 
-// Resource limits for hostile input; the defaults leave ample room for any
-// real checkpoint (a state_dict costs about 25 objects per tensor).
+// Resource limits for hostile input. The defaults leave ample room for real
+// checkpoints (a state_dict costs about 25 objects per tensor: ResNet-50 needs
+// ~8000) while capping memory at roughly 250 bytes per object (~250 MB).
 struct Limits {
   size_t max_depth = 1000;         // open MARKs, and container nesting of the result
-  size_t max_objects = 2'000'000;  // values created plus container items copied
+  size_t max_objects = 1'000'000;  // values created plus items copied; also the
+                                   // size of the result with shared nodes expanded
   size_t max_memo = 1'000'000;     // memo entries
 };
 

@@ -190,10 +190,11 @@ std::shared_ptr<Classifier> Classifier::load(const std::string& path, const Load
       throw std::runtime_error("it is not a PyTorch model file (no zip archive inside); expected a .pth written by "
                                "torch.save, fer-train or torch.jit.save");
     }
-    if (is_torchscript_archive(ZipArchive(bytes))) {
+    ZipArchive zip(std::move(bytes));
+    if (is_torchscript_archive(zip)) {
       load_torchscript(*net, path);
     } else {
-      const RawCheckpoint raw = read_raw_checkpoint(std::move(bytes));
+      const RawCheckpoint raw = read_raw_checkpoint(std::move(zip));
       load_resnet(*net, raw);
     }
     finish_info(*net, opts);
@@ -207,6 +208,22 @@ std::shared_ptr<Classifier> Classifier::load(const std::string& path, const Load
     if (auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
     throw ModelError("cannot load model '" + path + "': " + what);
   }
+  return std::make_shared<Classifier>(std::move(net));
+}
+
+std::shared_ptr<Classifier> Classifier::create(const std::string& arch, const std::vector<std::string>& classes,
+                                               int input_size, const std::string& device) {
+  if (classes.empty()) throw std::invalid_argument("a classifier needs at least one class");
+  auto net = std::make_unique<Impl>();
+  net->info.kind = ModelKind::Feremotion;
+  net->info.arch = arch;
+  net->info.classes = classes;
+  net->info.input_size = input_size;
+  net->info.training_json = "{}";
+  net->device = parse_device(device);
+  net->resnet = ResNet(resnet_spec(arch), static_cast<int64_t>(classes.size()));
+  net->resnet->eval();
+  net->resnet->to(net->device);
   return std::make_shared<Classifier>(std::move(net));
 }
 

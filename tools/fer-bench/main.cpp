@@ -1,0 +1,58 @@
+// fer-bench: per-face classification latency of a model at batch sizes 1 and 8.
+// Prints figures; asserts nothing (speed is shown, not tested).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "fer/classifier.hpp"
+
+namespace {
+
+double median_ms(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"fer-bench: classification latency per face"};
+  std::string model_path, arch = "resnet50";
+  int input_size = 224, threads = 0, reps = 10;
+  std::vector<int> batches{1, 8};
+  app.add_option("--model,-m", model_path, "model file (default: an untrained --arch)");
+  app.add_option("--arch", arch, "architecture when no model is given")->capture_default_str();
+  app.add_option("--input-size", input_size, "input side when no model is given")->capture_default_str();
+  app.add_option("--threads", threads, "intra-op threads (0: LibTorch's default)");
+  app.add_option("--reps", reps, "timed repetitions per batch size")->capture_default_str();
+  app.add_option("--batch", batches, "batch sizes")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    fer::Classifier::set_threads(threads);
+    auto model = model_path.empty() ? fer::Classifier::create(arch, fer::default_classes(), input_size)
+                                    : fer::Classifier::load(model_path);
+    const auto& info = model->info();
+    std::printf("model %s, %d px, %zu classes\n", info.arch.c_str(), info.input_size, info.classes.size());
+    cv::Mat face(info.input_size, info.input_size, CV_8UC3);
+    cv::randu(face, 0, 256);
+    for (int b : batches) {
+      const cv::Mat blob = model->preprocess(std::vector<cv::Mat>(b, face));
+      model->logits(blob);  // warm-up: oneDNN picks its kernels on the first call
+      std::vector<double> ms;
+      for (int r = 0; r < reps; ++r) {
+        const auto t0 = std::chrono::steady_clock::now();
+        model->logits(blob);
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      }
+      const double m = median_ms(ms);
+      std::printf("batch %d: %.1f ms per batch, %.1f ms per face (median of %d)\n", b, m, m / b, reps);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fer-bench: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}
