@@ -12,6 +12,7 @@ PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   nlohmann-json3-dev libcli11-dev libgtest-dev
   python3-torch python3-torchvision python3-numpy python3-pil   # cross-check tests only
+  python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0   # GObject-introspection tests
 )
 
 missing=()

@@ -1,0 +1,41 @@
+// Following faces from frame to frame by their boxes, so results can be reused between
+// classifications and smoothed per face.
+#pragma once
+
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace fer {
+
+struct Track {
+  int id = 0;
+  cv::Rect box;
+  std::vector<float> probs;  // smoothed class probabilities; empty until first classified
+  int64_t classified_at = -1;  // frame number of the last classification
+  int64_t seen_at = 0;         // frame number of the last detection
+};
+
+class FaceTracker {
+ public:
+  // Matches this frame's boxes to the live tracks (greedy, best IoU first, IoU >= min_iou);
+  // unmatched boxes start tracks; tracks unseen for max_missed frames end.
+  // Returns the index of the track of each box.
+  std::vector<size_t> update(const std::vector<cv::Rect>& boxes, int64_t frame);
+  std::vector<Track>& tracks() { return tracks_; }
+  void reset() { tracks_.clear(); }
+
+  double min_iou = 0.3;
+  int max_missed = 10;
+
+ private:
+  std::vector<Track> tracks_;
+  int next_id_ = 1;
+};
+
+double iou(const cv::Rect& a, const cv::Rect& b);
+
+// Exponential moving average: smoothing 0 keeps only the new value, 0.9 mostly the past.
+void smooth_into(std::vector<float>& state, const std::vector<float>& fresh, double smoothing);
+
+}  // namespace fer

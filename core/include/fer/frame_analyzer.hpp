@@ -1,0 +1,49 @@
+// One frame's worth of work: faces -> tracks -> crops -> classifier -> smoothed results.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "fer/classifier.hpp"
+#include "fer/face_detector.hpp"
+#include "fer/face_tracker.hpp"
+
+namespace fer {
+
+struct AnalyzerSettings {
+  int interval = 1;        // classify a face every Nth frame; reuse its result in between
+  double smoothing = 0.0;  // EMA factor over a face's probabilities, 0..1
+  int max_faces = 0;       // 0: no limit; else the largest faces are kept
+  double margin = 0.0;     // crop margin, as a fraction of the box
+};
+
+struct FaceResult {
+  cv::Rect box;              // detection box
+  int track_id = 0;
+  std::vector<float> probs;  // smoothed probabilities, one per class
+  size_t label_id = 0;
+  float confidence = 0.f;
+  bool fresh = false;  // classified on this frame
+};
+
+class FrameAnalyzer {
+ public:
+  // Cuts a BGR crop (any size) out of the frame for a rectangle inside it.
+  using CropFn = std::function<cv::Mat(const cv::Rect&)>;
+
+  // detect_on: the image the detector sees (grey or BGR) at frame size.
+  std::vector<FaceResult> process(FaceDetector& detector, const Classifier& classifier, const cv::Mat& detect_on,
+                                  const CropFn& crop, const AnalyzerSettings& settings);
+  void reset();
+  int64_t frame_number() const { return frame_; }
+
+ private:
+  FaceTracker tracker_;
+  int64_t frame_ = 0;
+  size_t num_classes_ = 0;
+};
+
+}  // namespace fer

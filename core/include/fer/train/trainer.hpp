@@ -1,0 +1,79 @@
+// fer-train's engine: the data, the model, the loop, the files it writes.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fer/train/augment.hpp"
+#include "fer/train/dataset.hpp"
+#include "fer/train/metrics.hpp"
+
+namespace fer::train {
+
+struct TrainOptions {
+  // Data
+  std::string data;                  // folder per class, or a FER2013 .csv
+  std::string val_dir;               // explicit validation folder (no split)
+  std::vector<std::string> classes;  // empty: sub-folders sorted by name
+  std::string fer2013_map;           // "0=Anger,..." for a CSV
+  double val_split = 0.2;
+  int dedup_distance = 2;            // dHash Hamming distance; < 0 disables grouping
+  bool cache = true;                 // keep decoded images in memory
+  int workers = 2;
+  // Face crops like the element (default: the images are crops already)
+  std::string detector = "none";
+  double margin = 0;
+  // Model
+  std::string arch = "resnet50";
+  std::string init;                  // pretrained weights file
+  int input_size = 224;
+  AugmentOptions augment;
+  // Optimisation
+  int epochs = 50, batch_size = 32;
+  double lr = 1e-4, weight_decay = 0, label_smoothing = 0;
+  bool class_weights = false;
+  double lr_factor = 0.1;
+  int lr_patience = 5;
+  int early_stop = 0;                // epochs without val-accuracy gain before stopping; 0: off
+  int max_steps = 0;                 // stop after this many optimizer steps (benchmarks, tests)
+  std::string precision = "fp32";    // or bf16 (autocast, fp32 master weights)
+  uint64_t seed = 42;
+  std::string device = "cpu";
+  int threads = 0;
+  // Output
+  std::string out = "mood_recognition_model1.pth";
+  bool resume = false;
+  // Distributed data parallel (Gloo)
+  int world_size = 1, rank = 0;
+  std::string master = "127.0.0.1:29500";
+};
+
+struct Progress {
+  int epoch, epochs;
+  std::string phase;  // "train" or "val"
+  long batch, batches;
+  double loss, acc, images_per_s, eta_s;
+};
+
+struct TrainCallbacks {
+  std::function<void(const std::string&)> log;   // one line of information
+  std::function<void(const Progress&)> progress;  // after each batch
+  std::function<void(const EpochRecord&, bool best)> epoch_done;
+};
+
+struct TrainResult {
+  double best_val_acc = 0;
+  int best_epoch = 0;
+  int epochs_run = 0;
+  double images_per_s = 0;  // training throughput over the run
+};
+
+// Files written next to opts.out (only by rank 0): the model (best val accuracy), <stem>.last.pth,
+// <stem>.resume.pt, <stem>.split.json, <stem>.metrics.csv/.json, <stem>.curves.png.
+TrainResult run_training(const TrainOptions& opts, const TrainCallbacks& cb);
+
+// "<dir>/<stem>" of the model path, the prefix of every side file.
+std::string output_stem(const std::string& model_path);
+
+}  // namespace fer::train

@@ -1,0 +1,60 @@
+#include "fer/face_tracker.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace fer {
+
+double iou(const cv::Rect& a, const cv::Rect& b) {
+  const double inter = (a & b).area();
+  const double uni = a.area() + b.area() - inter;
+  return uni > 0 ? inter / uni : 0.0;
+}
+
+std::vector<size_t> FaceTracker::update(const std::vector<cv::Rect>& boxes, int64_t frame) {
+  std::vector<std::tuple<double, size_t, size_t>> pairs;  // (iou, box, track)
+  for (size_t b = 0; b < boxes.size(); ++b)
+    for (size_t t = 0; t < tracks_.size(); ++t)
+      if (double v = iou(boxes[b], tracks_[t].box); v >= min_iou) pairs.emplace_back(v, b, t);
+  std::sort(pairs.begin(), pairs.end(), [](const auto& x, const auto& y) { return std::get<0>(x) > std::get<0>(y); });
+
+  const size_t none = static_cast<size_t>(-1);
+  std::vector<size_t> of_box(boxes.size(), none);
+  std::vector<bool> taken(tracks_.size(), false);
+  for (const auto& [v, b, t] : pairs) {
+    if (of_box[b] != none || taken[t]) continue;
+    of_box[b] = t;
+    taken[t] = true;
+  }
+  for (size_t b = 0; b < boxes.size(); ++b) {
+    if (of_box[b] == none) {
+      of_box[b] = tracks_.size();
+      tracks_.push_back(Track{next_id_++, boxes[b], {}, -1, frame});
+    }
+    tracks_[of_box[b]].box = boxes[b];
+    tracks_[of_box[b]].seen_at = frame;
+  }
+  // Drop stale tracks, keeping the indices handed out above valid.
+  std::vector<Track> kept;
+  std::vector<size_t> new_index(tracks_.size(), none);
+  for (size_t t = 0; t < tracks_.size(); ++t) {
+    if (frame - tracks_[t].seen_at <= max_missed) {
+      new_index[t] = kept.size();
+      kept.push_back(std::move(tracks_[t]));
+    }
+  }
+  tracks_ = std::move(kept);
+  for (auto& i : of_box) i = new_index[i];
+  return of_box;
+}
+
+void smooth_into(std::vector<float>& state, const std::vector<float>& fresh, double smoothing) {
+  if (state.size() != fresh.size() || smoothing <= 0.0) {
+    state = fresh;
+    return;
+  }
+  for (size_t i = 0; i < fresh.size(); ++i)
+    state[i] = static_cast<float>(smoothing * state[i] + (1.0 - smoothing) * fresh[i]);
+}
+
+}  // namespace fer

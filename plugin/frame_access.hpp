@@ -1,0 +1,43 @@
+// Reading and painting a mapped GstVideoFrame in its own format (no videoconvert):
+// a grey image for the detector, BGR crops for the classifier, overlay paint.
+#pragma once
+
+#include <array>
+
+#include <gst/video/video.h>
+#include <opencv2/core.hpp>
+
+namespace feremotion {
+
+// The colours of the overlay, by mask value (index 0 = untouched).
+using Palette = std::array<cv::Vec3b, 4>;  // RGB
+
+class FrameAccess {
+ public:
+  explicit FrameAccess(GstVideoFrame* frame);
+
+  cv::Size size() const { return {width_, height_}; }
+  // Grey at frame size: a view of the Y plane where there is one, else converted into scratch.
+  const cv::Mat& grey(cv::Mat& scratch);
+  // BGR copy of a rectangle of the frame.
+  cv::Mat crop_bgr(const cv::Rect& r) const;
+  // Writes palette[m] into every pixel of `area` whose mask value m is non-zero.
+  void paint(const cv::Mat& mask, const cv::Rect& area, const Palette& rgb);
+
+ private:
+  struct Comp {
+    uint8_t* data;
+    int stride, pstride, wsub, hsub;
+    uint8_t& at(int x, int y) const { return data[(y >> hsub) * stride + (x >> wsub) * pstride]; }
+  };
+  void rgb_to_native(const cv::Vec3b& rgb, uint8_t out[3]) const;
+
+  GstVideoFrame* frame_;
+  int width_, height_;
+  bool yuv_, grey_only_;
+  std::array<Comp, 3> comp_{};  // Y,U,V or R,G,B (GRAY8: Y only)
+  // YUV -> RGB: Y' = (Y - y_off) * y_scale, Pb/Pr = (C - 128) * c_scale.
+  double kr_ = 0.299, kb_ = 0.114, y_off_ = 16, y_scale_ = 1.0 / 219, c_scale_ = 1.0 / 224;
+};
+
+}  // namespace feremotion

@@ -1,0 +1,386 @@
+/**
+ * SECTION:element-feremotion
+ *
+ * Finds faces in each frame (OpenCV), classifies each face's emotion with a ResNet run
+ * through LibTorch, and attaches the results to the buffer as GstVideoRegionOfInterestMeta
+ * ("face", with an "emotion" parameter structure), posts them as "feremotion" element
+ * messages, and draws boxes and labels when overlay=true. Takes the raw formats cameras
+ * and decoders give (YUY2, UYVY, I420, NV12, RGB variants, GRAY8) without conversion.
+ *
+ * |[
+ * gst-launch-1.0 v4l2src ! feremotion model=m.pth ! autovideosink
+ * ]|
+ */
+#include "gstferemotion.h"
+
+#include <chrono>
+#include <string>
+
+#include "emotion_engine.hpp"
+#include "results_out.hpp"
+
+GST_DEBUG_CATEGORY_STATIC(gst_feremotion_debug);
+#define GST_CAT_DEFAULT gst_feremotion_debug
+
+#define FORMATS "{ YUY2, UYVY, I420, NV12, BGR, RGB, BGRx, BGRA, RGBx, RGBA, xRGB, ARGB, GRAY8 }"
+
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_LABELS,
+  PROP_DETECTOR,
+  PROP_DETECTOR_MODEL,
+  PROP_MIN_FACE_SIZE,
+  PROP_MAX_FACES,
+  PROP_MARGIN,
+  PROP_INTERVAL,
+  PROP_SMOOTHING,
+  PROP_OVERLAY,
+  PROP_DEVICE,
+  PROP_THREADS,
+  PROP_UPDATES,
+};
+
+#define DEFAULT_MODEL nullptr
+#define DEFAULT_LABELS nullptr
+#define DEFAULT_DETECTOR GST_FEREMOTION_DETECTOR_HAAR
+#define DEFAULT_DETECTOR_MODEL nullptr
+#define DEFAULT_MIN_FACE_SIZE 30
+#define DEFAULT_MAX_FACES 0
+#define DEFAULT_MARGIN 0.0
+#define DEFAULT_INTERVAL 1
+#define DEFAULT_SMOOTHING 0.5
+#define DEFAULT_OVERLAY TRUE
+#define DEFAULT_DEVICE "cpu"
+#define DEFAULT_THREADS 0
+#define DEFAULT_UPDATES GST_FEREMOTION_UPDATES_EVERY_FRAME
+
+struct _GstFerEmotion {
+  GstVideoFilter parent;
+
+  /* properties, under the object lock */
+  gchar* model;
+  gchar* labels;
+  GstFerEmotionDetector detector;
+  gchar* detector_model;
+  gint min_face_size;
+  gint max_faces;
+  gdouble margin;
+  gint interval;
+  gdouble smoothing;
+  gboolean overlay;
+  gchar* device;
+  gint threads;
+  GstFerEmotionUpdates updates;
+
+  /* streaming state */
+  feremotion::EmotionEngine* engine;
+  guint last_face_count;
+  std::string* last_labels; /* for updates=on_change */
+};
+
+G_DEFINE_TYPE(GstFerEmotion, gst_feremotion, GST_TYPE_VIDEO_FILTER);
+GST_ELEMENT_REGISTER_DEFINE(feremotion, "feremotion", GST_RANK_NONE, GST_TYPE_FEREMOTION);
+
+GType gst_feremotion_detector_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_FEREMOTION_DETECTOR_HAAR, "OpenCV Haar cascade (frontal face, from opencv-data)", "haar"},
+      {GST_FEREMOTION_DETECTOR_NONE, "None: the whole frame is one face (pre-cropped streams)", "none"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstFerEmotionDetector", values));
+  return type;
+}
+
+GType gst_feremotion_updates_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_FEREMOTION_UPDATES_EVERY_FRAME, "Send a message for every frame", "every_frame"},
+      {GST_FEREMOTION_UPDATES_ON_CHANGE, "Send a message when the faces or their labels change", "on_change"},
+      {GST_FEREMOTION_UPDATES_ON_FACE, "Send a message for every frame with at least one face", "on_face"},
+      {GST_FEREMOTION_UPDATES_NONE, "Send no messages", "none"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstFerEmotionUpdates", values));
+  return type;
+}
+
+/* A consistent copy of the properties for one frame or one load. */
+static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
+  feremotion::EngineSettings s;
+  GST_OBJECT_LOCK(self);
+  s.model = self->model ? self->model : "";
+  s.labels = self->labels ? self->labels : "";
+  s.device = self->device ? self->device : DEFAULT_DEVICE;
+  s.detector.kind = self->detector == GST_FEREMOTION_DETECTOR_NONE ? "none" : "haar";
+  s.detector.model = self->detector_model ? self->detector_model : "";
+  s.detector.min_face_size = self->min_face_size;
+  s.analyzer.interval = self->interval;
+  s.analyzer.smoothing = self->smoothing;
+  s.analyzer.max_faces = self->max_faces;
+  s.analyzer.margin = self->margin;
+  s.overlay = self->overlay;
+  GST_OBJECT_UNLOCK(self);
+  return s;
+}
+
+/* First line of an engine message (LibTorch appends backtraces). */
+static std::string first_line(const char* what) {
+  std::string s(what);
+  if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
+  return s;
+}
+
+static void reload_model(GstFerEmotion* self) {
+  const feremotion::EngineSettings s = settings_of(self);
+  if (s.model.empty()) return;
+  GST_INFO_OBJECT(self, "loading model %s in the background", s.model.c_str());
+  gst_object_ref(self);
+  GstElement* element = GST_ELEMENT(self);
+  self->engine->load_model_async(
+      s,
+      [element](const std::string& error) {
+        GST_ELEMENT_WARNING(element, RESOURCE, OPEN_READ, ("%s", error.c_str()),
+                            ("keeping the previous model"));
+      },
+      [element](const fer::ModelInfo& info) {
+        GST_INFO_OBJECT(element, "model %s swapped in: %s, %zu classes, %d px", info.path.c_str(),
+                        info.arch.c_str(), info.classes.size(), info.input_size);
+      });
+  gst_object_unref(self);
+}
+
+static void gst_feremotion_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
+  GstFerEmotion* self = GST_FEREMOTION(object);
+  gboolean model_changed = FALSE;
+  GST_OBJECT_LOCK(self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_free(self->model);
+      self->model = g_value_dup_string(value);
+      model_changed = TRUE;
+      break;
+    case PROP_LABELS:
+      g_free(self->labels);
+      self->labels = g_value_dup_string(value);
+      model_changed = TRUE;
+      break;
+    case PROP_DETECTOR: self->detector = static_cast<GstFerEmotionDetector>(g_value_get_enum(value)); break;
+    case PROP_DETECTOR_MODEL:
+      g_free(self->detector_model);
+      self->detector_model = g_value_dup_string(value);
+      break;
+    case PROP_MIN_FACE_SIZE: self->min_face_size = g_value_get_int(value); break;
+    case PROP_MAX_FACES: self->max_faces = g_value_get_int(value); break;
+    case PROP_MARGIN: self->margin = g_value_get_double(value); break;
+    case PROP_INTERVAL: self->interval = g_value_get_int(value); break;
+    case PROP_SMOOTHING: self->smoothing = g_value_get_double(value); break;
+    case PROP_OVERLAY: self->overlay = g_value_get_boolean(value); break;
+    case PROP_DEVICE:
+      g_free(self->device);
+      self->device = g_value_dup_string(value);
+      model_changed = TRUE;
+      break;
+    case PROP_THREADS:
+      self->threads = g_value_get_int(value);
+      fer::Classifier::set_threads(self->threads);
+      break;
+    case PROP_UPDATES: self->updates = static_cast<GstFerEmotionUpdates>(g_value_get_enum(value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
+  }
+  GST_OBJECT_UNLOCK(self);
+  /* While running, a new model loads beside the old one; before start() it loads in start(). */
+  if (model_changed && self->engine->started()) reload_model(self);
+}
+
+static void gst_feremotion_get_property(GObject* object, guint prop_id, GValue* value, GParamSpec* pspec) {
+  GstFerEmotion* self = GST_FEREMOTION(object);
+  GST_OBJECT_LOCK(self);
+  switch (prop_id) {
+    case PROP_MODEL: g_value_set_string(value, self->model); break;
+    case PROP_LABELS: g_value_set_string(value, self->labels); break;
+    case PROP_DETECTOR: g_value_set_enum(value, self->detector); break;
+    case PROP_DETECTOR_MODEL: g_value_set_string(value, self->detector_model); break;
+    case PROP_MIN_FACE_SIZE: g_value_set_int(value, self->min_face_size); break;
+    case PROP_MAX_FACES: g_value_set_int(value, self->max_faces); break;
+    case PROP_MARGIN: g_value_set_double(value, self->margin); break;
+    case PROP_INTERVAL: g_value_set_int(value, self->interval); break;
+    case PROP_SMOOTHING: g_value_set_double(value, self->smoothing); break;
+    case PROP_OVERLAY: g_value_set_boolean(value, self->overlay); break;
+    case PROP_DEVICE: g_value_set_string(value, self->device); break;
+    case PROP_THREADS: g_value_set_int(value, self->threads); break;
+    case PROP_UPDATES: g_value_set_enum(value, self->updates); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static gboolean gst_feremotion_start(GstBaseTransform* trans) {
+  GstFerEmotion* self = GST_FEREMOTION(trans);
+  const feremotion::EngineSettings s = settings_of(self);
+  if (s.model.empty()) {
+    GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND, ("No model given: set the \"model\" property to a .pth file"),
+                      ("model property is empty"));
+    return FALSE;
+  }
+  try {
+    self->engine->start(s);
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("%s", first_line(e.what()).c_str()),
+                      ("feremotion could not load model '%s' or detector '%s'", s.model.c_str(),
+                       s.detector.kind.c_str()));
+    return FALSE;
+  }
+  const auto info = self->engine->model()->info();
+  GST_INFO_OBJECT(self, "model %s (%s, %s, %zu classes, %d px)", info.path.c_str(), fer::model_kind_name(info.kind),
+                  info.arch.c_str(), info.classes.size(), info.input_size);
+  self->last_face_count = G_MAXUINT;
+  self->last_labels->clear();
+  return TRUE;
+}
+
+static gboolean gst_feremotion_stop(GstBaseTransform* trans) {
+  GST_FEREMOTION(trans)->engine->stop();
+  return TRUE;
+}
+
+static gboolean should_post(GstFerEmotion* self, GstFerEmotionUpdates updates, const feremotion::FrameResults& r) {
+  switch (updates) {
+    case GST_FEREMOTION_UPDATES_NONE: return FALSE;
+    case GST_FEREMOTION_UPDATES_ON_FACE: return !r.faces.empty();
+    case GST_FEREMOTION_UPDATES_ON_CHANGE: {
+      std::string labels;
+      for (const auto& f : r.faces) labels += std::to_string(f.track_id) + ":" + std::to_string(f.label_id) + ",";
+      const gboolean changed = r.faces.size() != self->last_face_count || labels != *self->last_labels;
+      self->last_face_count = r.faces.size();
+      *self->last_labels = labels;
+      return changed;
+    }
+    default: return TRUE;
+  }
+}
+
+static GstFlowReturn gst_feremotion_transform_frame_ip(GstVideoFilter* filter, GstVideoFrame* frame) {
+  GstFerEmotion* self = GST_FEREMOTION(filter);
+  const feremotion::EngineSettings s = settings_of(self);
+  GST_OBJECT_LOCK(self);
+  const GstFerEmotionUpdates updates = self->updates;
+  GST_OBJECT_UNLOCK(self);
+
+  feremotion::FrameResults r;
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    r = self->engine->process(frame, s);
+  } catch (const std::exception& e) {
+    /* One bad frame must not end the stream: warn and pass it through. */
+    GST_ELEMENT_WARNING(self, STREAM, FAILED, ("Emotion recognition failed on a frame: %s", first_line(e.what()).c_str()),
+                        ("frame passed through unchanged"));
+    return GST_FLOW_OK;
+  }
+  if (!r.model) return GST_FLOW_OK;
+  GST_LOG_OBJECT(self, "%zu faces in %.1f ms", r.faces.size(),
+                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  const auto& classes = r.model->info().classes;
+  feremotion::attach_roi_metas(frame->buffer, r.faces, classes);
+  if (should_post(self, updates, r))
+    gst_element_post_message(GST_ELEMENT(self),
+                             feremotion::make_results_message(GST_BASE_TRANSFORM(self), frame->buffer, r.faces, classes));
+  return GST_FLOW_OK;
+}
+
+static void gst_feremotion_finalize(GObject* object) {
+  GstFerEmotion* self = GST_FEREMOTION(object);
+  delete self->engine;
+  delete self->last_labels;
+  g_free(self->model);
+  g_free(self->labels);
+  g_free(self->detector_model);
+  g_free(self->device);
+  G_OBJECT_CLASS(gst_feremotion_parent_class)->finalize(object);
+}
+
+static void gst_feremotion_init(GstFerEmotion* self) {
+  self->model = g_strdup(DEFAULT_MODEL);
+  self->labels = g_strdup(DEFAULT_LABELS);
+  self->detector = DEFAULT_DETECTOR;
+  self->detector_model = g_strdup(DEFAULT_DETECTOR_MODEL);
+  self->min_face_size = DEFAULT_MIN_FACE_SIZE;
+  self->max_faces = DEFAULT_MAX_FACES;
+  self->margin = DEFAULT_MARGIN;
+  self->interval = DEFAULT_INTERVAL;
+  self->smoothing = DEFAULT_SMOOTHING;
+  self->overlay = DEFAULT_OVERLAY;
+  self->device = g_strdup(DEFAULT_DEVICE);
+  self->threads = DEFAULT_THREADS;
+  self->updates = DEFAULT_UPDATES;
+  self->engine = new feremotion::EmotionEngine();
+  self->last_labels = new std::string();
+}
+
+static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
+  GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
+  GstBaseTransformClass* trans_class = GST_BASE_TRANSFORM_CLASS(klass);
+  GstVideoFilterClass* filter_class = GST_VIDEO_FILTER_CLASS(klass);
+
+  gobject_class->set_property = gst_feremotion_set_property;
+  gobject_class->get_property = gst_feremotion_get_property;
+  gobject_class->finalize = gst_feremotion_finalize;
+
+  const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+  g_object_class_install_property(gobject_class, PROP_MODEL,
+      g_param_spec_string("model", "Model", "Model file: a .pth from fer-train, a torchvision ResNet state_dict, or "
+                          "TorchScript (required; changing it while playing loads the new one in the background)",
+                          DEFAULT_MODEL, flags));
+  g_object_class_install_property(gobject_class, PROP_LABELS,
+      g_param_spec_string("labels", "Labels", "Comma-separated class names overriding the model's "
+                          "(default: the model's, else Anger,Fear,Happy,Neutral,Sad)", DEFAULT_LABELS, flags));
+  g_object_class_install_property(gobject_class, PROP_DETECTOR,
+      g_param_spec_enum("detector", "Detector", "Face detector", gst_feremotion_detector_get_type(),
+                        DEFAULT_DETECTOR, flags));
+  g_object_class_install_property(gobject_class, PROP_DETECTOR_MODEL,
+      g_param_spec_string("detector-model", "Detector model", "Haar cascade file (default: opencv-data's "
+                          "haarcascade_frontalface_default.xml)", DEFAULT_DETECTOR_MODEL, flags));
+  g_object_class_install_property(gobject_class, PROP_MIN_FACE_SIZE,
+      g_param_spec_int("min-face-size", "Minimum face size", "Smallest face to detect, in pixels", 8, 4096,
+                       DEFAULT_MIN_FACE_SIZE, flags));
+  g_object_class_install_property(gobject_class, PROP_MAX_FACES,
+      g_param_spec_int("max-faces", "Maximum faces", "Classify at most this many faces a frame, the largest "
+                       "first (0 = no limit)", 0, 1000, DEFAULT_MAX_FACES, flags));
+  g_object_class_install_property(gobject_class, PROP_MARGIN,
+      g_param_spec_double("margin", "Crop margin", "Grow each face box by this fraction of its size before "
+                          "classifying (use the margin the model was trained with)", 0.0, 1.0, DEFAULT_MARGIN, flags));
+  g_object_class_install_property(gobject_class, PROP_INTERVAL,
+      g_param_spec_int("interval", "Interval", "Classify each face every Nth frame and reuse its result in "
+                       "between, following faces by position", 1, 1000, DEFAULT_INTERVAL, flags));
+  g_object_class_install_property(gobject_class, PROP_SMOOTHING,
+      g_param_spec_double("smoothing", "Smoothing", "Temporal smoothing of each face's probabilities "
+                          "(exponential moving average weight of the past; 0 = none)", 0.0, 0.99,
+                          DEFAULT_SMOOTHING, flags));
+  g_object_class_install_property(gobject_class, PROP_OVERLAY,
+      g_param_spec_boolean("overlay", "Overlay", "Draw boxes and labels on the frame", DEFAULT_OVERLAY, flags));
+  g_object_class_install_property(gobject_class, PROP_DEVICE,
+      g_param_spec_string("device", "Device", "Inference device: cpu or cuda (cuda needs a CUDA LibTorch)",
+                          DEFAULT_DEVICE, flags));
+  g_object_class_install_property(gobject_class, PROP_THREADS,
+      g_param_spec_int("threads", "Threads", "Inference threads for the process (0 = LibTorch's default)", 0, 256,
+                       DEFAULT_THREADS, flags));
+  g_object_class_install_property(gobject_class, PROP_UPDATES,
+      g_param_spec_enum("updates", "Updates", "When to post \"feremotion\" element messages",
+                        gst_feremotion_updates_get_type(), DEFAULT_UPDATES, flags));
+
+  gst_element_class_set_static_metadata(element_class, "Facial emotion recognition", "Filter/Analyzer/Video",
+      "Detects faces and classifies their emotion with a ResNet (LibTorch); results as ROI metas and bus messages",
+      "feremotion developers");
+  GstCaps* caps = gst_caps_from_string(GST_VIDEO_CAPS_MAKE(FORMATS));
+  gst_element_class_add_pad_template(element_class, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
+  gst_element_class_add_pad_template(element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
+  gst_caps_unref(caps);
+
+  trans_class->start = GST_DEBUG_FUNCPTR(gst_feremotion_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR(gst_feremotion_stop);
+  filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gst_feremotion_transform_frame_ip);
+
+  gst_type_mark_as_plugin_api(gst_feremotion_detector_get_type(), static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(gst_feremotion_updates_get_type(), static_cast<GstPluginAPIFlags>(0));
+  GST_DEBUG_CATEGORY_INIT(gst_feremotion_debug, "feremotion", 0, "facial emotion recognition");
+}

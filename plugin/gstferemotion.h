@@ -1,0 +1,30 @@
+/* feremotion: facial emotion recognition as an in-place video filter. */
+#pragma once
+
+#include <gst/video/gstvideofilter.h>
+#include <gst/video/video.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_FEREMOTION (gst_feremotion_get_type())
+G_DECLARE_FINAL_TYPE(GstFerEmotion, gst_feremotion, GST, FEREMOTION, GstVideoFilter)
+
+typedef enum {
+  GST_FEREMOTION_DETECTOR_HAAR,
+  GST_FEREMOTION_DETECTOR_NONE,
+} GstFerEmotionDetector;
+
+/* The same values as facedetect's "updates". */
+typedef enum {
+  GST_FEREMOTION_UPDATES_EVERY_FRAME,
+  GST_FEREMOTION_UPDATES_ON_CHANGE,
+  GST_FEREMOTION_UPDATES_ON_FACE,
+  GST_FEREMOTION_UPDATES_NONE,
+} GstFerEmotionUpdates;
+
+GType gst_feremotion_detector_get_type(void);
+GType gst_feremotion_updates_get_type(void);
+
+GST_ELEMENT_REGISTER_DECLARE(feremotion);
+
+G_END_DECLS
