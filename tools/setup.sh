@@ -11,8 +11,9 @@ PACKAGES=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   nlohmann-json3-dev libcli11-dev libgtest-dev
+  libgloo-dev                                # fer-train --world-size (c10d ProcessGroupGloo)
   python3-torch python3-torchvision python3-numpy python3-pil   # cross-check tests only
-  python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0   # GObject-introspection tests
+  python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0   # GI tests
 )
 
 missing=()
