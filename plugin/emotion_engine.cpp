@@ -20,7 +20,7 @@ EmotionEngine::~EmotionEngine() { stop(); }
 
 void EmotionEngine::start(const EngineSettings& s) {
   stop();
-  auto model = acquire_model(s.model, s.device, s.labels);
+  auto model = acquire_model(s.model, s.device, s.labels, s.precision);
   detector_ = fer::make_face_detector(s.detector);
   detector_opts_ = s.detector;
   analyzer_.reset();
@@ -61,7 +61,7 @@ void EmotionEngine::load_model_async(const EngineSettings& s, std::function<void
   if (previous.joinable()) previous.join();  // one load at a time, newest last
   std::thread t([this, s, on_error, on_loaded] {
     try {
-      auto model = acquire_model(s.model, s.device, s.labels);
+      auto model = acquire_model(s.model, s.device, s.labels, s.precision);
       {
         std::lock_guard<std::mutex> lock(mutex_);
         model_ = model;

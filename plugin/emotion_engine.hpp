@@ -18,7 +18,7 @@
 namespace feremotion {
 
 struct EngineSettings {
-  std::string model, labels, device = "cpu";
+  std::string model, labels, device = "cpu", precision = "auto";
   fer::DetectorOptions detector;
   fer::AnalyzerSettings analyzer;
   bool overlay = true;

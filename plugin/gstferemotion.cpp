@@ -39,6 +39,7 @@ enum {
   PROP_DEVICE,
   PROP_THREADS,
   PROP_UPDATES,
+  PROP_PRECISION,
 };
 
 #define DEFAULT_MODEL nullptr
@@ -54,6 +55,7 @@ enum {
 #define DEFAULT_DEVICE "cpu"
 #define DEFAULT_THREADS 0
 #define DEFAULT_UPDATES GST_FEREMOTION_UPDATES_EVERY_FRAME
+#define DEFAULT_PRECISION GST_FEREMOTION_PRECISION_AUTO
 
 struct _GstFerEmotion {
   GstVideoFilter parent;
@@ -72,6 +74,7 @@ struct _GstFerEmotion {
   gchar* device;
   gint threads;
   GstFerEmotionUpdates updates;
+  GstFerEmotionPrecision precision;
 
   /* streaming state */
   feremotion::EmotionEngine* engine;
@@ -104,6 +107,17 @@ GType gst_feremotion_updates_get_type(void) {
   return type;
 }
 
+GType gst_feremotion_precision_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_FEREMOTION_PRECISION_AUTO, "bf16 where the CPU multiplies bf16 natively (AVX512-BF16, AMX), else fp32", "auto"},
+      {GST_FEREMOTION_PRECISION_FP32, "32-bit floats", "fp32"},
+      {GST_FEREMOTION_PRECISION_BF16, "bfloat16 weights and activations", "bf16"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstFerEmotionPrecision", values));
+  return type;
+}
+
 /* A consistent copy of the properties for one frame or one load. */
 static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
   feremotion::EngineSettings s;
@@ -111,6 +125,9 @@ static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
   s.model = self->model ? self->model : "";
   s.labels = self->labels ? self->labels : "";
   s.device = self->device ? self->device : DEFAULT_DEVICE;
+  s.precision = self->precision == GST_FEREMOTION_PRECISION_FP32   ? "fp32"
+                : self->precision == GST_FEREMOTION_PRECISION_BF16 ? "bf16"
+                                                                   : "auto";
   s.detector.kind = self->detector == GST_FEREMOTION_DETECTOR_NONE ? "none" : "haar";
   s.detector.model = self->detector_model ? self->detector_model : "";
   s.detector.min_face_size = self->min_face_size;
@@ -185,6 +202,10 @@ static void gst_feremotion_set_property(GObject* object, guint prop_id, const GV
       fer::Classifier::set_threads(self->threads);
       break;
     case PROP_UPDATES: self->updates = static_cast<GstFerEmotionUpdates>(g_value_get_enum(value)); break;
+    case PROP_PRECISION:
+      self->precision = static_cast<GstFerEmotionPrecision>(g_value_get_enum(value));
+      model_changed = TRUE;
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -209,6 +230,7 @@ static void gst_feremotion_get_property(GObject* object, guint prop_id, GValue* 
     case PROP_DEVICE: g_value_set_string(value, self->device); break;
     case PROP_THREADS: g_value_set_int(value, self->threads); break;
     case PROP_UPDATES: g_value_set_enum(value, self->updates); break;
+    case PROP_PRECISION: g_value_set_enum(value, self->precision); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -231,8 +253,8 @@ static gboolean gst_feremotion_start(GstBaseTransform* trans) {
     return FALSE;
   }
   const auto info = self->engine->model()->info();
-  GST_INFO_OBJECT(self, "model %s (%s, %s, %zu classes, %d px)", info.path.c_str(), fer::model_kind_name(info.kind),
-                  info.arch.c_str(), info.classes.size(), info.input_size);
+  GST_INFO_OBJECT(self, "model %s (%s, %s, %zu classes, %d px, %s)", info.path.c_str(), fer::model_kind_name(info.kind),
+                  info.arch.c_str(), info.classes.size(), info.input_size, info.precision.c_str());
   self->last_face_count = G_MAXUINT;
   self->last_labels->clear();
   return TRUE;
@@ -312,6 +334,7 @@ static void gst_feremotion_init(GstFerEmotion* self) {
   self->device = g_strdup(DEFAULT_DEVICE);
   self->threads = DEFAULT_THREADS;
   self->updates = DEFAULT_UPDATES;
+  self->precision = DEFAULT_PRECISION;
   self->engine = new feremotion::EmotionEngine();
   self->last_labels = new std::string();
 }
@@ -368,6 +391,10 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
       g_param_spec_enum("updates", "Updates", "When to post \"feremotion\" element messages",
                         gst_feremotion_updates_get_type(), DEFAULT_UPDATES, flags));
 
+  g_object_class_install_property(gobject_class, PROP_PRECISION,
+      g_param_spec_enum("precision", "Precision", "Arithmetic of the classifier (BatchNorm is folded in all)",
+                        gst_feremotion_precision_get_type(), DEFAULT_PRECISION, flags));
+
   gst_element_class_set_static_metadata(element_class, "Facial emotion recognition", "Filter/Analyzer/Video",
       "Detects faces and classifies their emotion with a ResNet (LibTorch); results as ROI metas and bus messages",
       "feremotion developers");
@@ -382,5 +409,6 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
 
   gst_type_mark_as_plugin_api(gst_feremotion_detector_get_type(), static_cast<GstPluginAPIFlags>(0));
   gst_type_mark_as_plugin_api(gst_feremotion_updates_get_type(), static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(gst_feremotion_precision_get_type(), static_cast<GstPluginAPIFlags>(0));
   GST_DEBUG_CATEGORY_INIT(gst_feremotion_debug, "feremotion", 0, "facial emotion recognition");
 }

@@ -14,6 +14,12 @@ typedef enum {
   GST_FEREMOTION_DETECTOR_NONE,
 } GstFerEmotionDetector;
 
+typedef enum {
+  GST_FEREMOTION_PRECISION_AUTO,
+  GST_FEREMOTION_PRECISION_FP32,
+  GST_FEREMOTION_PRECISION_BF16,
+} GstFerEmotionPrecision;
+
 /* The same values as facedetect's "updates". */
 typedef enum {
   GST_FEREMOTION_UPDATES_EVERY_FRAME,
@@ -24,6 +30,7 @@ typedef enum {
 
 GType gst_feremotion_detector_get_type(void);
 GType gst_feremotion_updates_get_type(void);
+GType gst_feremotion_precision_get_type(void);
 
 GST_ELEMENT_REGISTER_DECLARE(feremotion);
 

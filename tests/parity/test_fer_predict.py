@@ -45,7 +45,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "mood_recognition_model1.pth")
         torch.save(model.state_dict(), path)  # exactly as the original project saved its model
-        out = run([FER_PREDICT, "--model", path, "--detector", "none", "--json", *images]).stdout
+        out = run([FER_PREDICT, "--model", path, "--detector", "none", "--precision", "fp32", "--json", *images]).stdout
         results = [json.loads(line) for line in out.splitlines()]
         assert len(results) == len(images), out
         distinct, agree = set(), 0

@@ -1,6 +1,6 @@
 // Test driver over the core's public API, so Python tests can compare numbers with PyTorch:
 //   fer_debug info MODEL                      -> JSON with arch, classes, input size, kind
-//   fer_debug logits MODEL IN.f32 OUT.f32     -> raw float32 N*3*S*S in, N*C logits out
+//   fer_debug logits MODEL IN.f32 OUT.f32 [PRECISION]  -> raw float32 N*3*S*S in, N*C logits out
 //   fer_debug preprocess IMAGE SIDE OUT.f32   -> the CHW tensor the classifier would see
 //   fer_debug resave MODEL OUT.pth            -> the project's format, written by C++
 #include <cstring>
@@ -37,8 +37,9 @@ int run(int argc, char** argv) {
                                 {"kind", fer::model_kind_name(i.kind)}, {"mean", i.mean}, {"std", i.std},
                                 {"training", nlohmann::json::parse(i.training_json)}}.dump()
               << "\n";
-  } else if (cmd == "logits" && argc == 5) {
+  } else if (cmd == "logits" && (argc == 5 || argc == 6)) {
     auto m = fer::Classifier::load(argv[2]);
+    m->set_precision(argc == 6 ? argv[5] : "fp32");
     const int s = m->info().input_size;
     std::vector<float> x = read_floats(argv[3]);
     const int n = static_cast<int>(x.size() / (3 * s * s));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -40,15 +41,22 @@ int main(int argc, char** argv) {
     cv::randu(face, 0, 256);
     for (int b : batches) {
       const cv::Mat blob = model->preprocess(std::vector<cv::Mat>(b, face));
-      model->logits(blob);  // warm-up: oneDNN picks its kernels on the first call
-      std::vector<double> ms;
-      for (int r = 0; r < reps; ++r) {
-        const auto t0 = std::chrono::steady_clock::now();
-        model->logits(blob);
-        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      double baseline = 0;
+      for (const char* precision : {"eager", "fp32", "bf16"}) {
+        model->set_precision(precision);
+        model->logits(blob);  // warm-up: oneDNN picks its kernels on the first call
+        std::vector<double> ms;
+        for (int r = 0; r < reps; ++r) {
+          const auto t0 = std::chrono::steady_clock::now();
+          model->logits(blob);
+          ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        }
+        const double per_face = median_ms(ms) / b;
+        if (baseline == 0) baseline = per_face;
+        std::printf("batch %d %-22s %6.1f ms per face  x%.2f vs eager (median of %d)\n", b,
+                    (std::string(precision) + (precision == std::string("eager") ? " (module as is)" : " (BN folded, NHWC)")).c_str(),
+                    per_face, baseline / per_face, reps);
       }
-      const double m = median_ms(ms);
-      std::printf("batch %d: %.1f ms per batch, %.1f ms per face (median of %d)\n", b, m, m / b, reps);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fer-bench: %s\n", e.what());

@@ -63,6 +63,10 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "one JSON object per image");
   app.add_option("--annotate", annotate_dir, "write copies with boxes and labels into this folder");
   app.add_option("--threads", threads, "inference threads (0: LibTorch's default)");
+  std::string precision = "auto";
+  app.add_option("--precision", precision, "auto (bf16 where the CPU has it natively), fp32 or bf16")
+      ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
+      ->capture_default_str();
   app.add_option("images", images, "image files")->required();
   CLI11_PARSE(app, argc, argv);
 
@@ -72,6 +76,7 @@ int main(int argc, char** argv) {
     fer::Classifier::set_threads(threads);
     fer::LoadOptions lo;
     lo.labels = split_labels(labels);
+    lo.precision = precision;
     model = fer::Classifier::load(model_path, lo);
     detector = fer::make_face_detector(det);
   } catch (const std::exception& e) {

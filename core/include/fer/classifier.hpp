@@ -37,6 +37,11 @@ class Classifier {
   // Writes the project's model file (atomic); TorchScript models cannot be re-saved.
   void save(const std::string& path, const std::string& training_json = "{}") const;
 
+  // Rebuilds the inference copy: "auto", "fp32", "bf16" (BatchNorm folded, channels_last), or
+  // "eager" (the plain module, the baseline benchmarks compare against). Not thread-safe
+  // against concurrent classify() calls.
+  void set_precision(const std::string& precision);
+
   // Intra-op threads for every model in the process (LibTorch's setting is global).
   static void set_threads(int threads);
 

@@ -28,6 +28,7 @@ struct ModelInfo {
   std::array<float, 3> mean = kImageNetMean;
   std::array<float, 3> std = kImageNetStd;
   std::string training_json;         // free-form training info, "{}" when absent
+  std::string precision = "fp32";    // what inference runs in: fp32 or bf16
 };
 
 // What a caller may impose on a file that does not say it itself.
@@ -35,6 +36,7 @@ struct LoadOptions {
   std::vector<std::string> labels;  // override class names (count must match the classifier)
   int input_size = 0;               // 0: from the file, else 224
   std::string device = "cpu";       // "cpu" or "cuda"
+  std::string precision = "auto";   // "auto" (bf16 where the CPU has it natively), "fp32", "bf16"
 };
 
 }  // namespace fer

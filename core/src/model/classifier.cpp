@@ -21,6 +21,8 @@ Classifier::~Classifier() = default;
 
 const ModelInfo& Classifier::info() const { return impl_->info; }
 
+void Classifier::set_precision(const std::string& precision) { prepare_inference(*impl_, precision); }
+
 void Classifier::set_threads(int threads) {
   if (threads > 0) torch::set_num_threads(threads);
 }

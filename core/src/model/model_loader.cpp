@@ -200,6 +200,7 @@ std::shared_ptr<Classifier> Classifier::load(const std::string& path, const Load
     finish_info(*net, opts);
     if (net->resnet) net->resnet->to(net->device);
     if (net->script) net->script->to(net->device);
+    prepare_inference(*net, opts.precision);
   } catch (const ModelError&) {
     throw;
   } catch (const std::exception& e) {

@@ -17,8 +17,25 @@ torch::Device parse_device(const std::string& device) {
 
 torch::Tensor Classifier::Impl::forward(const torch::Tensor& input) {
   const torch::Tensor x = input.to(device);
+  if (folded) return folded->forward(x);
   if (resnet) return resnet->forward(x);
   return script->forward({x}).toTensor();
+}
+
+void prepare_inference(Classifier::Impl& impl, const std::string& precision) {
+  if (precision == "eager") {
+    impl.folded.reset();
+    impl.info.precision = "fp32";
+    return;
+  }
+  if (precision != "auto" && precision != "fp32" && precision != "bf16")
+    throw std::runtime_error("unknown precision '" + precision + "'; use auto, fp32 or bf16");
+  const bool bf16 = precision == "bf16" || (precision == "auto" && impl.device.is_cpu() && cpu_has_native_bf16());
+  impl.info.precision = bf16 ? "bf16" : "fp32";
+  impl.folded.reset();
+  if (!impl.resnet) return;  // TorchScript runs as it was saved
+  impl.folded.emplace(resnet_spec(impl.info.arch), state_dict_of(*impl.resnet), bf16 ? torch::kBFloat16 : torch::kFloat32,
+                      impl.device);
 }
 
 }  // namespace fer

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "fer/classifier.hpp"
+#include "folded_resnet.hpp"
 #include "resnet.hpp"
 
 namespace fer {
@@ -15,10 +16,15 @@ struct Classifier::Impl {
   ModelInfo info;
   ResNet resnet{nullptr};                  // set for ModelKind::Feremotion and StateDict
   std::optional<torch::jit::Module> script;  // set for ModelKind::TorchScript
+  std::optional<FoldedResNet> folded;        // the fast inference copy of resnet
   torch::Device device{torch::kCPU};
 
   torch::Tensor forward(const torch::Tensor& input);
 };
+
+// Builds impl.folded from impl.resnet at the precision asked ("auto": bf16 where the CPU has
+// native bf16, else fp32) and records it in impl.info.precision.
+void prepare_inference(Classifier::Impl& impl, const std::string& precision);
 
 // Parses device strings ("cpu", "cuda", "cuda:1") and fails clearly where the build has no CUDA.
 torch::Device parse_device(const std::string& device);

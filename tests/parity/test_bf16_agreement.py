@@ -1,0 +1,61 @@
+"""bf16 inference stays close to fp32 on real face crops: probabilities within 0.05, and the
+same label wherever fp32 is not a near tie (top-two gap >= 0.05). The raw agreement is printed;
+an untrained model has far more near ties than a trained one, so it is not asserted here.
+argv: fer-predict binary."""
+import json
+import os
+import random
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import faces5_dir, need_torch, randomise_bn, run  # noqa: E402
+
+need_torch()
+import torch  # noqa: E402
+import torchvision  # noqa: E402
+from PIL import Image  # noqa: E402
+from torchvision import transforms  # noqa: E402
+
+FER_PREDICT = sys.argv[1]
+CLASSES = ["Anger", "Fear", "Happy", "Neutral", "Sad"]
+
+
+def main():
+    data = faces5_dir()
+    rng = random.Random(4)
+    images = [os.path.join(data, c, n) for c in CLASSES for n in rng.sample(sorted(os.listdir(os.path.join(data, c))), 40)]
+    torch.manual_seed(8)
+    model = torchvision.models.resnet50(num_classes=5)
+    tf = transforms.Compose([transforms.Resize((224, 224)), transforms.ToTensor(),
+                             transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+    with torch.no_grad():
+        randomise_bn(model, torch.Generator().manual_seed(9))
+        model.eval()
+        x = torch.stack([tf(Image.open(p).convert("RGB")) for p in images[::4]])
+        feats = torch.nn.Sequential(*list(model.children())[:-1])(x).flatten(1)
+        # a classifier whose labels spread over the classes, like a trained one's
+        model.fc.weight.mul_(50 / model.fc.weight.norm(dim=1, keepdim=True) / feats.std(0).norm())
+        model.fc.bias.copy_(-model.fc.weight @ feats.mean(0))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "m.pth")
+        torch.save(model.state_dict(), path)
+        results = {}
+        for precision in ("fp32", "bf16"):
+            out = run([FER_PREDICT, "-m", path, "--detector", "none", "--json", "--precision", precision, *images]).stdout
+            results[precision] = [json.loads(line)["faces"][0] for line in out.splitlines()]
+    fp32, bf16 = results["fp32"], results["bf16"]
+    agree = sum(a["label"] == b["label"] for a, b in zip(fp32, bf16))
+    worst = max(abs(a["scores"][c] - b["scores"][c]) for a, b in zip(fp32, bf16) for c in CLASSES)
+    spread = len({a["label"] for a in fp32})
+    clear = [(a, b) for a, b in zip(fp32, bf16) if (lambda s: s[0] - s[1])(sorted(a["scores"].values(), reverse=True)) >= 0.05]
+    clear_agree = sum(a["label"] == b["label"] for a, b in clear)
+    print(f"bf16 vs fp32: {agree}/{len(images)} labels agree; {clear_agree}/{len(clear)} where fp32 is not a near tie; "
+          f"largest probability difference {worst:.3f}; {spread} distinct labels")
+    assert spread >= 3, "degenerate model"
+    assert worst < 0.05, f"bf16 moved a probability by {worst:.3f}"
+    assert clear_agree == len(clear), f"bf16 changed {len(clear) - clear_agree} clear labels"
+    print("PASS")
+
+
+main()
