@@ -8,7 +8,10 @@ namespace feremotion {
 namespace {
 
 bool same_detector(const fer::DetectorOptions& a, const fer::DetectorOptions& b) {
-  return a.kind == b.kind && a.model == b.model && a.min_face_size == b.min_face_size;
+  return a.kind == b.kind && a.model == b.model && a.min_face_size == b.min_face_size &&
+         a.scale_factor == b.scale_factor && a.min_neighbors == b.min_neighbors &&
+         a.score_threshold == b.score_threshold && a.nms_threshold == b.nms_threshold &&
+         a.input_size == b.input_size;
 }
 
 // Green boxes, white text on black: legible on any background.
@@ -77,7 +80,12 @@ void EmotionEngine::load_model_async(const EngineSettings& s, std::function<void
 
 void EmotionEngine::ensure_detector(const fer::DetectorOptions& o) {
   if (detector_ && same_detector(o, detector_opts_)) return;
-  detector_ = fer::make_face_detector(o);
+  try {
+    detector_ = fer::make_face_detector(o);
+  } catch (const std::exception& e) {
+    detector_.reset();
+    throw DetectorError(e.what());
+  }
   detector_opts_ = o;
 }
 
@@ -88,8 +96,9 @@ FrameResults EmotionEngine::process(GstVideoFrame* frame, const EngineSettings& 
   ensure_detector(s.detector);
 
   FrameAccess access(frame);
-  const cv::Mat& grey = access.grey(grey_scratch_);
-  out.faces = analyzer_.process(*detector_, *out.model, grey,
+  // YuNet looks at colour; Haar at grey, which YUV frames hold as a plane already.
+  const cv::Mat& detect_on = s.detector.kind == "yunet" ? access.bgr(bgr_scratch_) : access.grey(grey_scratch_);
+  out.faces = analyzer_.process(*detector_, out.model, detect_on,
                                 [&](const cv::Rect& r) { return access.crop_bgr(r); }, s.analyzer);
 
   if (s.overlay && !out.faces.empty()) {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,6 +23,11 @@ struct EngineSettings {
   fer::DetectorOptions detector;
   fer::AnalyzerSettings analyzer;
   bool overlay = true;
+};
+
+// A detector that cannot be made from the settings (missing or unloadable file).
+struct DetectorError : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 struct FrameResults {
@@ -44,7 +50,8 @@ class EmotionEngine {
   void load_model_async(const EngineSettings& s, std::function<void(const std::string&)> on_error,
                         std::function<void(const fer::ModelInfo&)> on_loaded);
 
-  // Detect, track, classify, smooth; draws the overlay when asked. Throws on engine errors.
+  // Detect, track, classify, smooth; draws the overlay when asked. Throws on engine errors,
+  // DetectorError where the detector settings changed to ones that cannot be loaded.
   FrameResults process(GstVideoFrame* frame, const EngineSettings& s);
 
   std::shared_ptr<fer::Classifier> model() const;
@@ -59,7 +66,7 @@ class EmotionEngine {
   std::unique_ptr<fer::FaceDetector> detector_;
   fer::DetectorOptions detector_opts_;
   fer::FrameAnalyzer analyzer_;
-  cv::Mat grey_scratch_, mask_;
+  cv::Mat grey_scratch_, bgr_scratch_, mask_;
 };
 
 }  // namespace feremotion

@@ -95,6 +95,48 @@ cv::Mat FrameAccess::crop_bgr(const cv::Rect& rect) const {
   return out;
 }
 
+const cv::Mat& FrameAccess::bgr(cv::Mat& scratch) const {
+  const auto plane = [this](int p, int rows, int cols, int type) {
+    return cv::Mat(rows, cols, type, GST_VIDEO_FRAME_PLANE_DATA(frame_, p), GST_VIDEO_FRAME_PLANE_STRIDE(frame_, p));
+  };
+  const int w = width_, h = height_;
+  const bool even = w % 2 == 0 && h % 2 == 0;
+  switch (GST_VIDEO_FRAME_FORMAT(frame_)) {
+    case GST_VIDEO_FORMAT_NV12:
+      if (!even) break;
+      cv::cvtColorTwoPlane(plane(0, h, w, CV_8UC1), plane(1, h / 2, w / 2, CV_8UC2), scratch, cv::COLOR_YUV2BGR_NV12);
+      return scratch;
+    case GST_VIDEO_FORMAT_I420: {
+      if (!even) break;
+      // OpenCV wants the three planes in one block: Y, then U and V each as h/4 rows of w.
+      cv::Mat packed(h * 3 / 2, w, CV_8UC1);
+      plane(0, h, w, CV_8UC1).copyTo(packed.rowRange(0, h));
+      plane(1, h / 2, w / 2, CV_8UC1).copyTo(cv::Mat(h / 2, w / 2, CV_8UC1, packed.ptr(h)));
+      plane(2, h / 2, w / 2, CV_8UC1).copyTo(cv::Mat(h / 2, w / 2, CV_8UC1, packed.ptr(h) + w * h / 4));
+      cv::cvtColor(packed, scratch, cv::COLOR_YUV2BGR_I420);
+      return scratch;
+    }
+    case GST_VIDEO_FORMAT_YUY2:
+      if (w % 2) break;
+      cv::cvtColor(plane(0, h, w, CV_8UC2), scratch, cv::COLOR_YUV2BGR_YUY2);
+      return scratch;
+    case GST_VIDEO_FORMAT_UYVY:
+      if (w % 2) break;
+      cv::cvtColor(plane(0, h, w, CV_8UC2), scratch, cv::COLOR_YUV2BGR_UYVY);
+      return scratch;
+    case GST_VIDEO_FORMAT_BGR: plane(0, h, w, CV_8UC3).copyTo(scratch); return scratch;
+    case GST_VIDEO_FORMAT_RGB: cv::cvtColor(plane(0, h, w, CV_8UC3), scratch, cv::COLOR_RGB2BGR); return scratch;
+    case GST_VIDEO_FORMAT_BGRx:
+    case GST_VIDEO_FORMAT_BGRA: cv::cvtColor(plane(0, h, w, CV_8UC4), scratch, cv::COLOR_BGRA2BGR); return scratch;
+    case GST_VIDEO_FORMAT_RGBx:
+    case GST_VIDEO_FORMAT_RGBA: cv::cvtColor(plane(0, h, w, CV_8UC4), scratch, cv::COLOR_RGBA2BGR); return scratch;
+    case GST_VIDEO_FORMAT_GRAY8: cv::cvtColor(plane(0, h, w, CV_8UC1), scratch, cv::COLOR_GRAY2BGR); return scratch;
+    default: break;
+  }
+  scratch = crop_bgr({0, 0, w, h});
+  return scratch;
+}
+
 void FrameAccess::rgb_to_native(const cv::Vec3b& rgb, uint8_t out[3]) const {
   const double R = rgb[0] / 255.0, G = rgb[1] / 255.0, B = rgb[2] / 255.0;
   if (!yuv_ && !grey_only_) {

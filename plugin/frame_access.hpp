@@ -21,6 +21,9 @@ class FrameAccess {
   const cv::Mat& grey(cv::Mat& scratch);
   // BGR copy of a rectangle of the frame.
   cv::Mat crop_bgr(const cv::Rect& r) const;
+  // The whole frame in BGR (for a colour detector), into scratch: OpenCV's BT.601 conversions for
+  // the common YUV layouts (fast; the detector does not need the exact colorimetry), else crop_bgr.
+  const cv::Mat& bgr(cv::Mat& scratch) const;
   // Writes palette[m] into every pixel of `area` whose mask value m is non-zero.
   void paint(const cv::Mat& mask, const cv::Rect& area, const Palette& rgb);
 

@@ -40,6 +40,11 @@ enum {
   PROP_THREADS,
   PROP_UPDATES,
   PROP_PRECISION,
+  PROP_SCORE_THRESHOLD,
+  PROP_NMS_THRESHOLD,
+  PROP_DETECTION_SIZE,
+  PROP_ALIGN,
+  PROP_ASYNC,
 };
 
 #define DEFAULT_MODEL nullptr
@@ -56,6 +61,11 @@ enum {
 #define DEFAULT_THREADS 0
 #define DEFAULT_UPDATES GST_FEREMOTION_UPDATES_EVERY_FRAME
 #define DEFAULT_PRECISION GST_FEREMOTION_PRECISION_AUTO
+#define DEFAULT_SCORE_THRESHOLD 0.5
+#define DEFAULT_NMS_THRESHOLD 0.3
+#define DEFAULT_DETECTION_SIZE 640
+#define DEFAULT_ALIGN FALSE
+#define DEFAULT_ASYNC GST_FEREMOTION_ASYNC_AUTO
 
 struct _GstFerEmotion {
   GstVideoFilter parent;
@@ -75,11 +85,18 @@ struct _GstFerEmotion {
   gint threads;
   GstFerEmotionUpdates updates;
   GstFerEmotionPrecision precision;
+  gdouble score_threshold;
+  gdouble nms_threshold;
+  gint detection_size;
+  gboolean align;
 
   /* streaming state */
   feremotion::EmotionEngine* engine;
   guint last_face_count;
   std::string* last_labels; /* for updates=on_change */
+  GstFerEmotionAsync async;
+  gint upstream_live; /* -1 unknown, else the answer of the latency query */
+  gint said_haar_fallback;  /* detector=yunet without detector-model: logged once */
 };
 
 G_DEFINE_TYPE(GstFerEmotion, gst_feremotion, GST_TYPE_VIDEO_FILTER);
@@ -90,6 +107,8 @@ GType gst_feremotion_detector_get_type(void) {
   static const GEnumValue values[] = {
       {GST_FEREMOTION_DETECTOR_HAAR, "OpenCV Haar cascade (frontal face, from opencv-data)", "haar"},
       {GST_FEREMOTION_DETECTOR_NONE, "None: the whole frame is one face (pre-cropped streams)", "none"},
+      {GST_FEREMOTION_DETECTOR_YUNET, "YuNet (ONNX from opencv_zoo, set detector-model): turned and small faces, "
+       "landmarks for align", "yunet"},
       {0, nullptr, nullptr}};
   if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstFerEmotionDetector", values));
   return type;
@@ -118,6 +137,30 @@ GType gst_feremotion_precision_get_type(void) {
   return type;
 }
 
+GType gst_feremotion_async_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_FEREMOTION_ASYNC_AUTO, "On a worker thread when upstream is live, else on the streaming thread", "auto"},
+      {GST_FEREMOTION_ASYNC_OFF, "On the streaming thread: every frame carries its own classification", "off"},
+      {GST_FEREMOTION_ASYNC_ON, "On a worker thread: frames never wait; results join their faces when ready", "on"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstFerEmotionAsync", values));
+  return type;
+}
+
+/* Asks upstream once whether it is live (a camera, RTSP): then classification must not hold frames. */
+static gboolean upstream_is_live(GstFerEmotion* self) {
+  if (self->upstream_live < 0) {
+    GstQuery* q = gst_query_new_latency();
+    gboolean live = FALSE;
+    if (gst_pad_peer_query(GST_BASE_TRANSFORM_SINK_PAD(self), q)) gst_query_parse_latency(q, &live, nullptr, nullptr);
+    gst_query_unref(q);
+    self->upstream_live = live ? 1 : 0;
+    GST_INFO_OBJECT(self, "upstream is %slive", live ? "" : "not ");
+  }
+  return self->upstream_live == 1;
+}
+
 /* A consistent copy of the properties for one frame or one load. */
 static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
   feremotion::EngineSettings s;
@@ -128,15 +171,28 @@ static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
   s.precision = self->precision == GST_FEREMOTION_PRECISION_FP32   ? "fp32"
                 : self->precision == GST_FEREMOTION_PRECISION_BF16 ? "bf16"
                                                                    : "auto";
-  s.detector.kind = self->detector == GST_FEREMOTION_DETECTOR_NONE ? "none" : "haar";
+  s.detector.kind = self->detector == GST_FEREMOTION_DETECTOR_NONE    ? "none"
+                    : self->detector == GST_FEREMOTION_DETECTOR_YUNET ? "yunet"
+                                                                      : "haar";
   s.detector.model = self->detector_model ? self->detector_model : "";
   s.detector.min_face_size = self->min_face_size;
+  s.detector.score_threshold = static_cast<float>(self->score_threshold);
+  s.detector.nms_threshold = static_cast<float>(self->nms_threshold);
+  s.detector.input_size = self->detection_size;
+  s.analyzer.align = self->align;
   s.analyzer.interval = self->interval;
   s.analyzer.smoothing = self->smoothing;
   s.analyzer.max_faces = self->max_faces;
   s.analyzer.margin = self->margin;
   s.overlay = self->overlay;
   GST_OBJECT_UNLOCK(self);
+  /* No YuNet file: stay on Haar (its own cascade), and say so once. */
+  if (s.detector.kind == "yunet" && s.detector.model.empty()) {
+    s.detector.kind = "haar";
+    if (g_atomic_int_compare_and_exchange(&self->said_haar_fallback, 0, 1))
+      GST_WARNING_OBJECT(self, "detector=yunet without detector-model: using the Haar cascade (set "
+                         "detector-model to opencv_zoo's face_detection_yunet ONNX file)");
+  }
   return s;
 }
 
@@ -206,6 +262,11 @@ static void gst_feremotion_set_property(GObject* object, guint prop_id, const GV
       self->precision = static_cast<GstFerEmotionPrecision>(g_value_get_enum(value));
       model_changed = TRUE;
       break;
+    case PROP_SCORE_THRESHOLD: self->score_threshold = g_value_get_double(value); break;
+    case PROP_NMS_THRESHOLD: self->nms_threshold = g_value_get_double(value); break;
+    case PROP_DETECTION_SIZE: self->detection_size = g_value_get_int(value); break;
+    case PROP_ALIGN: self->align = g_value_get_boolean(value); break;
+    case PROP_ASYNC: self->async = static_cast<GstFerEmotionAsync>(g_value_get_enum(value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -231,6 +292,11 @@ static void gst_feremotion_get_property(GObject* object, guint prop_id, GValue* 
     case PROP_THREADS: g_value_set_int(value, self->threads); break;
     case PROP_UPDATES: g_value_set_enum(value, self->updates); break;
     case PROP_PRECISION: g_value_set_enum(value, self->precision); break;
+    case PROP_SCORE_THRESHOLD: g_value_set_double(value, self->score_threshold); break;
+    case PROP_NMS_THRESHOLD: g_value_set_double(value, self->nms_threshold); break;
+    case PROP_DETECTION_SIZE: g_value_set_int(value, self->detection_size); break;
+    case PROP_ALIGN: g_value_set_boolean(value, self->align); break;
+    case PROP_ASYNC: g_value_set_enum(value, self->async); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -257,6 +323,7 @@ static gboolean gst_feremotion_start(GstBaseTransform* trans) {
                   info.arch.c_str(), info.classes.size(), info.input_size, info.precision.c_str());
   self->last_face_count = G_MAXUINT;
   self->last_labels->clear();
+  self->upstream_live = -1;
   return TRUE;
 }
 
@@ -283,15 +350,22 @@ static gboolean should_post(GstFerEmotion* self, GstFerEmotionUpdates updates, c
 
 static GstFlowReturn gst_feremotion_transform_frame_ip(GstVideoFilter* filter, GstVideoFrame* frame) {
   GstFerEmotion* self = GST_FEREMOTION(filter);
-  const feremotion::EngineSettings s = settings_of(self);
+  feremotion::EngineSettings s = settings_of(self);
   GST_OBJECT_LOCK(self);
   const GstFerEmotionUpdates updates = self->updates;
+  const GstFerEmotionAsync async = self->async;
   GST_OBJECT_UNLOCK(self);
+  s.analyzer.async = async == GST_FEREMOTION_ASYNC_ON || (async == GST_FEREMOTION_ASYNC_AUTO && upstream_is_live(self));
 
   feremotion::FrameResults r;
   const auto t0 = std::chrono::steady_clock::now();
   try {
     r = self->engine->process(frame, s);
+  } catch (const feremotion::DetectorError& e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("%s", first_line(e.what()).c_str()),
+                      ("feremotion could not load detector '%s' (%s)", s.detector.kind.c_str(),
+                       s.detector.model.c_str()));
+    return GST_FLOW_ERROR;
   } catch (const std::exception& e) {
     /* One bad frame must not end the stream: warn and pass it through. */
     GST_ELEMENT_WARNING(self, STREAM, FAILED, ("Emotion recognition failed on a frame: %s", first_line(e.what()).c_str()),
@@ -335,8 +409,15 @@ static void gst_feremotion_init(GstFerEmotion* self) {
   self->threads = DEFAULT_THREADS;
   self->updates = DEFAULT_UPDATES;
   self->precision = DEFAULT_PRECISION;
+  self->score_threshold = DEFAULT_SCORE_THRESHOLD;
+  self->nms_threshold = DEFAULT_NMS_THRESHOLD;
+  self->detection_size = DEFAULT_DETECTION_SIZE;
+  self->align = DEFAULT_ALIGN;
+  self->said_haar_fallback = 0;
   self->engine = new feremotion::EmotionEngine();
   self->last_labels = new std::string();
+  self->async = DEFAULT_ASYNC;
+  self->upstream_live = -1;
 }
 
 static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
@@ -361,8 +442,9 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
       g_param_spec_enum("detector", "Detector", "Face detector", gst_feremotion_detector_get_type(),
                         DEFAULT_DETECTOR, flags));
   g_object_class_install_property(gobject_class, PROP_DETECTOR_MODEL,
-      g_param_spec_string("detector-model", "Detector model", "Haar cascade file (default: opencv-data's "
-                          "haarcascade_frontalface_default.xml)", DEFAULT_DETECTOR_MODEL, flags));
+      g_param_spec_string("detector-model", "Detector model", "haar: cascade file (default: opencv-data's "
+                          "haarcascade_frontalface_default.xml); yunet: the face_detection_yunet ONNX file "
+                          "(without one, detector=yunet stays on Haar)", DEFAULT_DETECTOR_MODEL, flags));
   g_object_class_install_property(gobject_class, PROP_MIN_FACE_SIZE,
       g_param_spec_int("min-face-size", "Minimum face size", "Smallest face to detect, in pixels", 8, 4096,
                        DEFAULT_MIN_FACE_SIZE, flags));
@@ -394,6 +476,24 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
   g_object_class_install_property(gobject_class, PROP_PRECISION,
       g_param_spec_enum("precision", "Precision", "Arithmetic of the classifier (BatchNorm is folded in all)",
                         gst_feremotion_precision_get_type(), DEFAULT_PRECISION, flags));
+  g_object_class_install_property(gobject_class, PROP_SCORE_THRESHOLD,
+      g_param_spec_double("score-threshold", "Score threshold", "yunet: lowest face score kept (higher: fewer "
+                          "false faces, more missed ones)", 0.0, 1.0, DEFAULT_SCORE_THRESHOLD, flags));
+  g_object_class_install_property(gobject_class, PROP_NMS_THRESHOLD,
+      g_param_spec_double("nms-threshold", "NMS threshold", "yunet: of two boxes overlapping more than this "
+                          "(intersection over union), the weaker is dropped", 0.0, 1.0, DEFAULT_NMS_THRESHOLD, flags));
+  g_object_class_install_property(gobject_class, PROP_DETECTION_SIZE,
+      g_param_spec_int("detection-size", "Detection size", "yunet: longest side of the image the network sees, "
+                       "frames scaled to it (0 = frame size; smaller is faster and misses small faces)", 0, 4096,
+                       DEFAULT_DETECTION_SIZE, flags));
+  g_object_class_install_property(gobject_class, PROP_ALIGN,
+      g_param_spec_boolean("align", "Align", "Turn each face so its eyes are level and crop a square around it "
+                           "before classifying (needs landmarks: detector=yunet)", DEFAULT_ALIGN, flags));
+
+  g_object_class_install_property(gobject_class, PROP_ASYNC,
+      g_param_spec_enum("async-classify", "Asynchronous classification", "Classify on a worker thread so the "
+                        "stream never waits (results join their faces a few frames later)",
+                        gst_feremotion_async_get_type(), DEFAULT_ASYNC, flags));
 
   gst_element_class_set_static_metadata(element_class, "Facial emotion recognition", "Filter/Analyzer/Video",
       "Detects faces and classifies their emotion with a ResNet (LibTorch); results as ROI metas and bus messages",
@@ -410,5 +510,6 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
   gst_type_mark_as_plugin_api(gst_feremotion_detector_get_type(), static_cast<GstPluginAPIFlags>(0));
   gst_type_mark_as_plugin_api(gst_feremotion_updates_get_type(), static_cast<GstPluginAPIFlags>(0));
   gst_type_mark_as_plugin_api(gst_feremotion_precision_get_type(), static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(gst_feremotion_async_get_type(), static_cast<GstPluginAPIFlags>(0));
   GST_DEBUG_CATEGORY_INIT(gst_feremotion_debug, "feremotion", 0, "facial emotion recognition");
 }

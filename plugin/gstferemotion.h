@@ -12,6 +12,7 @@ G_DECLARE_FINAL_TYPE(GstFerEmotion, gst_feremotion, GST, FEREMOTION, GstVideoFil
 typedef enum {
   GST_FEREMOTION_DETECTOR_HAAR,
   GST_FEREMOTION_DETECTOR_NONE,
+  GST_FEREMOTION_DETECTOR_YUNET,
 } GstFerEmotionDetector;
 
 typedef enum {
@@ -19,6 +20,14 @@ typedef enum {
   GST_FEREMOTION_PRECISION_FP32,
   GST_FEREMOTION_PRECISION_BF16,
 } GstFerEmotionPrecision;
+
+/* Where classification runs: on the streaming thread, or on a worker so that a live
+ * stream never waits for it (auto: a worker when upstream is live). */
+typedef enum {
+  GST_FEREMOTION_ASYNC_AUTO,
+  GST_FEREMOTION_ASYNC_OFF,
+  GST_FEREMOTION_ASYNC_ON,
+} GstFerEmotionAsync;
 
 /* The same values as facedetect's "updates". */
 typedef enum {
@@ -31,6 +40,7 @@ typedef enum {
 GType gst_feremotion_detector_get_type(void);
 GType gst_feremotion_updates_get_type(void);
 GType gst_feremotion_precision_get_type(void);
+GType gst_feremotion_async_get_type(void);
 
 GST_ELEMENT_REGISTER_DECLARE(feremotion);
 

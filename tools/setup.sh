@@ -13,6 +13,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libgtest-dev
   libgloo-dev                                # fer-train --world-size (c10d ProcessGroupGloo)
   python3-torch python3-torchvision python3-numpy python3-pil   # cross-check tests only
+  python3-opencv                             # YuNet reference decoding, detection benchmark
   python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0   # GI tests
 )
 

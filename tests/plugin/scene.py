@@ -1,12 +1,18 @@
 """Helpers for element tests: frames composed from real face crops, pipelines run through
 GObject introspection, results read from bus messages and ROI metas."""
+import ctypes
 import os
 import random
+import time
 
 import numpy as np
 from PIL import Image
 
-import gi
+# libgstreamer links libunwind. Loaded globally by GI ahead of libgcc_s, its _Unwind_* would take
+# over C++ exceptions thrown in the element (a bad model or detector file) and abort the process:
+# a Python application has to load libgcc_s globally first, as here.
+ctypes.CDLL("libgcc_s.so.1", mode=ctypes.RTLD_GLOBAL)
+import gi  # noqa: E402
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstVideo", "1.0")
@@ -50,6 +56,27 @@ def compose_frames(crops, width=640, height=480, per_frame=2, seed=1):
     return frames
 
 
+def make_model(crops, path):
+    """A random resnet18 centred on these crops, so its labels spread over the classes."""
+    import torch
+    import torchvision
+    from torchvision import transforms
+
+    from common import randomise_bn
+    torch.manual_seed(11)
+    model = torchvision.models.resnet18(num_classes=5)
+    tf = transforms.Compose([transforms.Resize((224, 224)), transforms.ToTensor(),
+                             transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+    with torch.no_grad():
+        randomise_bn(model, torch.Generator().manual_seed(12))
+        model.eval()
+        x = torch.stack([tf(Image.open(p).convert("RGB")) for p in crops])
+        feats = torch.nn.Sequential(*list(model.children())[:-1])(x).flatten(1)
+        model.fc.weight.mul_(50 / model.fc.weight.norm(dim=1, keepdim=True) / feats.std(0).norm())
+        model.fc.bias.copy_(-model.fc.weight @ feats.mean(0))
+    torch.save(model.state_dict(), path)
+
+
 def iou(a, b):
     ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
@@ -71,14 +98,15 @@ def face_dicts(structure):
     return faces
 
 
-def run_frames(frames, element, convert_to=None, fps=10):
-    """Pushes BGR frames through [videoconvert ! format] ! element ! fakesink. Returns
-    (messages: list of per-frame face lists, metas: list of per-buffer meta lists, error)."""
+def run_frames(frames, element, convert_to=None, fps=10, live=False):
+    """Pushes BGR frames through [videoconvert ! format] ! element ! fakesink (in real time when
+    live). Returns (messages: list of per-frame face lists, metas: list of per-buffer meta lists, error)."""
     h, w = frames[0][0].shape[:2]
     conv = f"videoconvert ! video/x-raw,format={convert_to} ! " if convert_to else ""
     pipe = Gst.parse_launch(
-        f"appsrc name=src format=time caps=video/x-raw,format=BGR,width={w},height={h},framerate={fps}/1 ! "
-        f"{conv}{element} name=fer ! fakesink name=sink")
+        f"appsrc name=src format=time is-live={str(live).lower()} do-timestamp={str(live).lower()} "
+        f"caps=video/x-raw,format=BGR,width={w},height={h},framerate={fps}/1 ! "
+        f"{conv}{element} name=fer ! fakesink name=sink sync={str(live).lower()}")
     metas = []
 
     roi_api = GstVideo.video_region_of_interest_meta_api_get_type()
@@ -103,7 +131,10 @@ def run_frames(frames, element, convert_to=None, fps=10):
     pipe.set_state(Gst.State.PLAYING)
     for i, (frame, _) in enumerate(frames):
         buf = Gst.Buffer.new_wrapped(frame.tobytes())
-        buf.pts = i * Gst.SECOND // fps
+        if live:
+            time.sleep(1 / fps)  # a camera hands frames out at its rate
+        else:
+            buf.pts = i * Gst.SECOND // fps
         buf.duration = Gst.SECOND // fps
         src.emit("push-buffer", buf)
     src.emit("end-of-stream")

@@ -8,8 +8,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "../common/detector_cli.hpp"
 #include "fer/classifier.hpp"
 #include "fer/errors.hpp"
+#include "fer/face_align.hpp"
 #include "fer/face_detector.hpp"
 
 namespace {
@@ -50,16 +52,15 @@ int main(int argc, char** argv) {
   bool json = false;
   int threads = 0;
   double margin = 0.0;
+  bool align = false;
   std::vector<std::string> images;
   app.add_option("--model,-m", model_path, "model file (.pth from fer-train, a torchvision state_dict, or TorchScript)")
       ->required();
   app.add_option("--labels", labels, "comma-separated class names, overriding the model's");
-  app.add_option("--detector", det.kind, "face detector: haar or none (the whole image is the face)")
-      ->check(CLI::IsMember({"haar", "none"}))
-      ->capture_default_str();
-  app.add_option("--detector-model", det.model, "Haar cascade file (default: opencv-data's frontal face)");
-  app.add_option("--min-face-size", det.min_face_size, "smallest face in pixels")->capture_default_str();
+  fer::cli::add_detector_options(app, det);
   app.add_option("--margin", margin, "grow each face box by this fraction before cropping")->capture_default_str();
+  app.add_flag("--align", align, "turn each face so its eyes are level before classifying (needs landmarks: "
+               "--detector yunet)");
   app.add_flag("--json", json, "one JSON object per image");
   app.add_option("--annotate", annotate_dir, "write copies with boxes and labels into this folder");
   app.add_option("--threads", threads, "inference threads (0: LibTorch's default)");
@@ -100,7 +101,7 @@ int main(int argc, char** argv) {
       const cv::Rect r = fer::face_crop_rect(f.box, img.size(), margin);
       if (r.area() == 0) continue;
       faces.push_back({r, {}});
-      crops.push_back(img(r));
+      crops.push_back(align && !f.landmarks.empty() ? fer::aligned_crop(img, f, margin) : img(r));
     }
     const auto probs = model->classify(crops);
     for (size_t i = 0; i < faces.size(); ++i) faces[i].probs = probs[i];

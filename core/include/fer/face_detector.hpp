@@ -12,14 +12,22 @@ namespace fer {
 struct Face {
   cv::Rect box;       // in frame pixels, clamped to the frame
   float score = 1.f;  // detector confidence where it has one
+  // Empty, or five points in frame pixels (YuNet): right eye, left eye, nose tip, right and left
+  // mouth corners, "right" being the person's (the eye on the image's left comes first).
+  std::vector<cv::Point2f> landmarks;
 };
 
 struct DetectorOptions {
-  std::string kind = "haar";  // "haar" | "none" (the whole frame is one face)
-  std::string model;          // cascade file; empty = frontal face cascade from opencv-data
+  std::string kind = "haar";  // "haar" | "yunet" | "none" (the whole frame is one face)
+  std::string model;          // haar: cascade file (empty = opencv-data's frontal face); yunet: the ONNX file
   int min_face_size = 30;     // pixels
+  // haar only
   double scale_factor = 1.1;
   int min_neighbors = 5;
+  // yunet only
+  float score_threshold = 0.5f;  // keep faces scoring at least this (0..1)
+  float nms_threshold = 0.3f;    // of two boxes overlapping more than this (IoU), the weaker goes
+  int input_size = 640;          // longest side of the image the network sees; 0 = the frame's own size
 };
 
 class FaceDetector {
@@ -29,7 +37,7 @@ class FaceDetector {
   virtual std::vector<Face> detect(const cv::Mat& frame) = 0;
 };
 
-// Throws std::runtime_error naming the kind or the cascade file when it cannot be made.
+// Throws std::runtime_error naming the kind or the model file when it cannot be made.
 std::unique_ptr<FaceDetector> make_face_detector(const DetectorOptions& options);
 
 // The default Haar cascade path (from the build's haar_dir, FER_HAAR_DIR overrides at run time).

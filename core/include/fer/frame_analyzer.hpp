@@ -7,6 +7,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "fer/async_classifier.hpp"
 #include "fer/classifier.hpp"
 #include "fer/face_detector.hpp"
 #include "fer/face_tracker.hpp"
@@ -18,6 +19,8 @@ struct AnalyzerSettings {
   double smoothing = 0.0;  // EMA factor over a face's probabilities, 0..1
   int max_faces = 0;       // 0: no limit; else the largest faces are kept
   double margin = 0.0;     // crop margin, as a fraction of the box
+  bool async = false;      // classify on a worker thread; results join their faces when ready
+  bool align = false;      // turn faces with landmarks so the eyes are level (fer/face_align.hpp)
 };
 
 struct FaceResult {
@@ -35,15 +38,19 @@ class FrameAnalyzer {
   using CropFn = std::function<cv::Mat(const cv::Rect&)>;
 
   // detect_on: the image the detector sees (grey or BGR) at frame size.
-  std::vector<FaceResult> process(FaceDetector& detector, const Classifier& classifier, const cv::Mat& detect_on,
+  std::vector<FaceResult> process(FaceDetector& detector, const std::shared_ptr<const Classifier>& classifier,
+                                  const cv::Mat& detect_on,
                                   const CropFn& crop, const AnalyzerSettings& settings);
   void reset();
+  // In async mode: waits for the batch in flight (so a test sees its result on the next frame).
+  void drain() { async_.wait(); }
   int64_t frame_number() const { return frame_; }
 
  private:
   FaceTracker tracker_;
   int64_t frame_ = 0;
   size_t num_classes_ = 0;
+  AsyncClassifier async_;
 };
 
 }  // namespace fer

@@ -1,6 +1,9 @@
 #include "fer/frame_analyzer.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+
+#include "fer/face_align.hpp"
 
 namespace fer {
 
@@ -9,13 +12,15 @@ void FrameAnalyzer::reset() {
   frame_ = 0;
 }
 
-std::vector<FaceResult> FrameAnalyzer::process(FaceDetector& detector, const Classifier& classifier,
+std::vector<FaceResult> FrameAnalyzer::process(FaceDetector& detector, const std::shared_ptr<const Classifier>& classifier,
                                                const cv::Mat& detect_on, const CropFn& crop,
                                                const AnalyzerSettings& s) {
   const int64_t frame = frame_++;
-  if (classifier.num_classes() != num_classes_) {  // a new model: old probabilities mean nothing
+  if (classifier->num_classes() != num_classes_) {  // a new model: old probabilities mean nothing
+    async_.wait();
+    async_.take();
     tracker_.reset();
-    num_classes_ = classifier.num_classes();
+    num_classes_ = classifier->num_classes();
   }
   std::vector<Face> faces = detector.detect(detect_on);
   if (s.max_faces > 0 && faces.size() > static_cast<size_t>(s.max_faces)) {
@@ -28,22 +33,50 @@ std::vector<FaceResult> FrameAnalyzer::process(FaceDetector& detector, const Cla
   const std::vector<size_t> track_of = tracker_.update(boxes, frame);
   auto& tracks = tracker_.tracks();
 
+  // A finished background batch joins the faces that are still here.
+  std::vector<int> fresh_ids;
+  if (auto done = async_.take()) {
+    if (!done->error.empty()) throw std::runtime_error(done->error);
+    for (size_t k = 0; k < done->track_ids.size(); ++k)
+      for (auto& t : tracks)
+        if (t.id == done->track_ids[k] && done->probs[k].size() == num_classes_) {
+          smooth_into(t.probs, done->probs[k], s.smoothing);
+          fresh_ids.push_back(t.id);
+        }
+  }
+  const bool submit = s.async && async_.idle();
+
   // Batch the crops of every face due for classification.
   std::vector<size_t> due;
   std::vector<cv::Mat> crops;
   for (size_t i = 0; i < boxes.size(); ++i) {
     const Track& t = tracks[track_of[i]];
     if (t.classified_at >= 0 && frame - t.classified_at < std::max(1, s.interval)) continue;
-    const cv::Rect r = face_crop_rect(boxes[i], detect_on.size(), s.margin);
+    if (s.async && !submit) continue;  // the worker is busy: this face waits for the next turn
+    const bool turn = s.align && !faces[i].landmarks.empty();
+    const cv::Rect r = turn ? aligned_source_rect(faces[i], detect_on.size(), s.margin)
+                            : face_crop_rect(boxes[i], detect_on.size(), s.margin);
     if (r.area() == 0) continue;
     due.push_back(i);
-    crops.push_back(crop(r));
+    crops.push_back(turn ? aligned_crop(crop(r), r.tl(), faces[i], s.margin) : crop(r));
   }
-  const auto probs = classifier.classify(crops);
-  for (size_t k = 0; k < due.size(); ++k) {
-    Track& t = tracks[track_of[due[k]]];
-    smooth_into(t.probs, probs[k], s.smoothing);
-    t.classified_at = frame;
+  if (s.async) {
+    if (!due.empty()) {
+      std::vector<int> ids;
+      for (size_t i : due) {
+        ids.push_back(tracks[track_of[i]].id);
+        tracks[track_of[i]].classified_at = frame;
+      }
+      async_.submit(classifier, std::move(ids), std::move(crops));
+    }
+  } else {
+    const auto probs = classifier->classify(crops);
+    for (size_t k = 0; k < due.size(); ++k) {
+      Track& t = tracks[track_of[due[k]]];
+      smooth_into(t.probs, probs[k], s.smoothing);
+      t.classified_at = frame;
+      fresh_ids.push_back(t.id);
+    }
   }
 
   std::vector<FaceResult> out;
@@ -56,7 +89,7 @@ std::vector<FaceResult> FrameAnalyzer::process(FaceDetector& detector, const Cla
     r.probs = t.probs;
     r.label_id = argmax(t.probs);
     r.confidence = t.probs[r.label_id];
-    r.fresh = t.classified_at == frame;
+    r.fresh = std::find(fresh_ids.begin(), fresh_ids.end(), t.id) != fresh_ids.end();
     out.push_back(std::move(r));
   }
   return out;

@@ -8,12 +8,14 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
+#include "detect/detectors.hpp"
+
 namespace fer {
 namespace {
 
 class WholeFrameDetector : public FaceDetector {
  public:
-  std::vector<Face> detect(const cv::Mat& frame) override { return {Face{{0, 0, frame.cols, frame.rows}, 1.f}}; }
+  std::vector<Face> detect(const cv::Mat& frame) override { return {Face{{0, 0, frame.cols, frame.rows}, 1.f, {}}}; }
 };
 
 // The original project's detector: OpenCV's frontal face cascade on the grey frame.
@@ -36,7 +38,7 @@ class HaarDetector : public FaceDetector {
                               cv::Size(opts_.min_face_size, opts_.min_face_size));
     std::sort(boxes.begin(), boxes.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.x < b.x; });
     std::vector<Face> faces;
-    for (const auto& b : boxes) faces.push_back({b & cv::Rect(0, 0, frame.cols, frame.rows), 1.f});
+    for (const auto& b : boxes) faces.push_back({b & cv::Rect(0, 0, frame.cols, frame.rows), 1.f, {}});
     return faces;
   }
 
@@ -54,8 +56,9 @@ std::string default_haar_cascade() {
 
 std::unique_ptr<FaceDetector> make_face_detector(const DetectorOptions& o) {
   if (o.kind == "haar") return std::make_unique<HaarDetector>(o);
+  if (o.kind == "yunet") return detail::make_yunet_detector(o);
   if (o.kind == "none") return std::make_unique<WholeFrameDetector>();
-  throw std::runtime_error("unknown face detector '" + o.kind + "'; use haar or none");
+  throw std::runtime_error("unknown face detector '" + o.kind + "'; use haar, yunet or none");
 }
 
 cv::Rect face_crop_rect(const cv::Rect& box, const cv::Size& frame, double margin) {

@@ -15,7 +15,20 @@ torch::Device parse_device(const std::string& device) {
   return d;
 }
 
+namespace {
+
+// Untrained and some trained weights drive activations into denormal floats, which x86 computes
+// ~100x slower (measured: ResNet50 3.8 s instead of 28 ms). Flushing them to zero changes no result
+// that matters; MXCSR is per thread, so set it on every intra-op worker, cheaply, on every call.
+void flush_denormals_on_all_threads() {
+  at::parallel_for(0, at::get_num_threads(), 1, [](int64_t, int64_t) { at::globalContext().setFlushDenormal(true); });
+  at::globalContext().setFlushDenormal(true);
+}
+
+}  // namespace
+
 torch::Tensor Classifier::Impl::forward(const torch::Tensor& input) {
+  flush_denormals_on_all_threads();
   const torch::Tensor x = input.to(device);
   if (folded) return folded->forward(x);
   if (resnet) return resnet->forward(x);

@@ -141,7 +141,7 @@ cv::Mat read_image(const std::string& path) {
   }
 }
 
-void decode_images(Dataset& data, int workers, bool keep_pixels) {
+void decode_images(Dataset& data, int workers, bool keep_pixels, const ImageTransform& crop) {
   std::atomic<size_t> next{0};
   std::vector<char> bad(data.samples.size(), 0);
   auto work = [&] {
@@ -153,6 +153,7 @@ void decode_images(Dataset& data, int workers, bool keep_pixels) {
         bad[i] = 1;
         continue;
       }
+      if (crop) img = crop(img);
       s.dhash = dhash64(img);
       if (keep_pixels) s.image = img;
     }

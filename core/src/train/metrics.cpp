@@ -89,25 +89,6 @@ std::string ConfusionMatrix::to_text() const {
   return o.str();
 }
 
-nlohmann::json to_json(const EpochRecord& r) {
-  return {{"epoch", r.epoch},         {"train_loss", r.train_loss}, {"train_acc", r.train_acc},
-          {"val_loss", r.val_loss},   {"val_acc", r.val_acc},       {"lr", r.lr},
-          {"images_per_s", r.images_per_s}, {"seconds", r.seconds}};
-}
-
-EpochRecord epoch_from_json(const nlohmann::json& j) {
-  EpochRecord r;
-  r.epoch = j.at("epoch");
-  r.train_loss = j.at("train_loss");
-  r.train_acc = j.at("train_acc");
-  r.val_loss = j.at("val_loss");
-  r.val_acc = j.at("val_acc");
-  r.lr = j.at("lr");
-  r.images_per_s = j.at("images_per_s");
-  r.seconds = j.at("seconds");
-  return r;
-}
-
 void write_history_csv(const std::string& path, const std::vector<EpochRecord>& history) {
   std::ostringstream o;
   o << "epoch,train_loss,train_acc,val_loss,val_acc,lr,images_per_s,seconds\n";

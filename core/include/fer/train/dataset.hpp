@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -49,8 +50,10 @@ std::map<int, std::string> parse_fer2013_mapping(const std::string& spec);
 
 // Decodes every image not yet decoded (on `workers` threads), computes its dHash, moves files
 // that cannot be decoded from samples to unreadable. With keep_pixels false the decoded pixels
-// are dropped again (only the hash stays) and the loader decodes on the fly.
-void decode_images(Dataset& data, int workers, bool keep_pixels);
+// are dropped again (only the hash stays) and the loader decodes on the fly. `crop`, when set,
+// replaces each decoded image (face detection); it must be thread-safe.
+using ImageTransform = std::function<cv::Mat(const cv::Mat&)>;
+void decode_images(Dataset& data, int workers, bool keep_pixels, const ImageTransform& crop = {});
 
 // Reads one image as 8-bit BGR; empty Mat when it cannot be decoded.
 cv::Mat read_image(const std::string& path);

@@ -29,8 +29,8 @@ struct EpochRecord {
   double train_loss = 0, train_acc = 0, val_loss = 0, val_acc = 0, lr = 0;
   double images_per_s = 0, seconds = 0;
 };
-nlohmann::json to_json(const EpochRecord& r);
-EpochRecord epoch_from_json(const nlohmann::json& j);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EpochRecord, epoch, train_loss, train_acc, val_loss, val_acc, lr, images_per_s,
+                                   seconds)
 
 void write_history_csv(const std::string& path, const std::vector<EpochRecord>& history);
 // Two panels (loss, accuracy), train and validation curves, as a PNG.

@@ -1,6 +1,7 @@
 // fer-train's engine: the data, the model, the loop, the files it writes.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -67,10 +68,11 @@ struct TrainResult {
   int best_epoch = 0;
   int epochs_run = 0;
   double images_per_s = 0;  // training throughput over the run
+  uint64_t weights_hash = 0;  // FNV-1a of the final weights' bytes: equal on every rank of a run
 };
 
-// Files written next to opts.out (only by rank 0): the model (best val accuracy), <stem>.last.pth,
-// <stem>.resume.pt, <stem>.split.json, <stem>.metrics.csv/.json, <stem>.curves.png.
+// Files written next to opts.out by rank 0: the model (best val accuracy), <stem>.last.pth,
+// <stem>.split.json, <stem>.metrics.csv/.json, <stem>.curves.png; by every rank: <stem>.resume.pt.
 TrainResult run_training(const TrainOptions& opts, const TrainCallbacks& cb);
 
 // "<dir>/<stem>" of the model path, the prefix of every side file.

@@ -1,0 +1,53 @@
+// Classification on a worker thread, so a live stream's thread never waits for the network:
+// one batch in flight at a time; the caller submits when idle and collects when done.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "fer/classifier.hpp"
+
+namespace fer {
+
+class AsyncClassifier {
+ public:
+  struct Result {
+    std::vector<int> track_ids;
+    std::vector<std::vector<float>> probs;  // empty when classification failed
+    std::string error;
+  };
+
+  AsyncClassifier();
+  ~AsyncClassifier();
+  AsyncClassifier(const AsyncClassifier&) = delete;
+  AsyncClassifier& operator=(const AsyncClassifier&) = delete;
+
+  // False (and nothing done) while a batch is in flight or a result waits to be taken.
+  bool submit(std::shared_ptr<const Classifier> model, std::vector<int> track_ids, std::vector<cv::Mat> crops);
+  // The finished batch, if any.
+  std::optional<Result> take();
+  bool idle() const;
+  // Blocks until the batch in flight is done (tests, draining).
+  void wait();
+
+ private:
+  void run();
+
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false, pending_ = false;
+  std::shared_ptr<const Classifier> model_;
+  std::vector<int> ids_;
+  std::vector<cv::Mat> crops_;
+  std::optional<Result> done_;
+  std::thread worker_;
+};
+
+}  // namespace fer

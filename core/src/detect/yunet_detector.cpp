@@ -1,0 +1,100 @@
+// YuNet (opencv_zoo's face_detection_yunet, the 2023 layout with cls/obj/bbox/kps heads) run
+// through cv::dnn. OpenCV 4.6's cv::FaceDetectorYN expects the older layout, hence our own decoding.
+#include <algorithm>
+#include <fstream>
+#include <stdexcept>
+
+#include <opencv2/dnn.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "detect/detectors.hpp"
+#include "detect/yunet_decode.hpp"
+
+namespace fer::detail {
+namespace {
+
+constexpr int kStrides[] = {8, 16, 32};
+
+class YunetDetector : public FaceDetector {
+ public:
+  explicit YunetDetector(const DetectorOptions& o) : opts_(o) {
+    if (o.model.empty())
+      throw std::runtime_error("the yunet detector needs its ONNX file (detector-model): opencv_zoo's "
+                               "face_detection_yunet, see the README");
+    if (!std::ifstream(o.model)) throw std::runtime_error("YuNet model '" + o.model + "' not found");
+    try {
+      net_ = cv::dnn::readNet(o.model);
+    } catch (const cv::Exception& e) {
+      throw std::runtime_error("'" + o.model + "' is not a loadable ONNX file: " + e.err);
+    }
+    if (net_.empty()) throw std::runtime_error("'" + o.model + "' is not a loadable ONNX file");
+    const auto have = net_.getUnconnectedOutLayersNames();
+    for (int s : kStrides)
+      for (const char* head : {"cls_", "obj_", "bbox_", "kps_"}) {
+        const std::string name = head + std::to_string(s);
+        if (std::find(have.begin(), have.end(), name) == have.end())
+          throw std::runtime_error("'" + o.model + "' has no output '" + name +
+                                   "': not a YuNet model of the cls/obj/bbox/kps layout (opencv_zoo 2023)");
+        outputs_.push_back(name);
+      }
+    net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+    net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+  }
+
+  std::vector<Face> detect(const cv::Mat& frame) override {
+    if (frame.empty()) return {};
+    const YunetGeometry g = yunet_geometry(frame.size(), opts_.input_size);
+    if (frame.channels() == 1) cv::cvtColor(frame, bgr_, cv::COLOR_GRAY2BGR);
+    else if (frame.channels() == 4) cv::cvtColor(frame, bgr_, cv::COLOR_BGRA2BGR);
+    else bgr_ = frame;
+    padded_.create(g.padded, CV_8UC3);
+    padded_.setTo(cv::Scalar::all(0));
+    if (g.scaled == frame.size()) bgr_.copyTo(padded_(cv::Rect({0, 0}, g.scaled)));
+    else cv::resize(bgr_, padded_(cv::Rect({0, 0}, g.scaled)), g.scaled, 0, 0, cv::INTER_LINEAR);
+    cv::dnn::blobFromImage(padded_, blob_);
+    net_.setInput(blob_);
+    net_.forward(heads_, outputs_);
+
+    std::vector<YunetCandidate> candidates;
+    for (size_t i = 0; i < 3; ++i) {
+      const int stride = kStrides[i];
+      const size_t cells = static_cast<size_t>(g.padded.width / stride) * (g.padded.height / stride);
+      const cv::Mat* h = &heads_[4 * i];
+      if (h[0].total() != cells || h[2].total() != 4 * cells || h[3].total() != 10 * cells)
+        throw std::runtime_error("YuNet model '" + opts_.model + "' gave heads of unexpected sizes");
+      decode_yunet_level({stride, h[0].ptr<float>(), h[1].ptr<float>(), h[2].ptr<float>(), h[3].ptr<float>()},
+                         g.padded, opts_.score_threshold, candidates);
+    }
+
+    std::vector<Face> faces;
+    const cv::Rect whole(0, 0, frame.cols, frame.rows);
+    for (const auto& c : suppress_overlaps(candidates, opts_.nms_threshold)) {
+      const cv::Rect2d b(c.box.x / g.scale, c.box.y / g.scale, c.box.width / g.scale, c.box.height / g.scale);
+      if (std::max(b.width, b.height) < opts_.min_face_size) continue;
+      Face f;
+      f.box = cv::Rect(cvRound(b.x), cvRound(b.y), cvRound(b.width), cvRound(b.height)) & whole;
+      if (f.box.area() == 0) continue;
+      f.score = c.score;
+      for (const auto& p : c.landmarks)
+        f.landmarks.emplace_back(static_cast<float>(p.x / g.scale), static_cast<float>(p.y / g.scale));
+      faces.push_back(std::move(f));
+    }
+    std::sort(faces.begin(), faces.end(), [](const Face& a, const Face& b) { return a.box.x < b.box.x; });
+    return faces;
+  }
+
+ private:
+  DetectorOptions opts_;
+  cv::dnn::Net net_;
+  std::vector<std::string> outputs_;  // cls, obj, bbox, kps for stride 8, then 16, then 32
+  cv::Mat bgr_, padded_, blob_;
+  std::vector<cv::Mat> heads_;
+};
+
+}  // namespace
+
+std::unique_ptr<FaceDetector> make_yunet_detector(const DetectorOptions& options) {
+  return std::make_unique<YunetDetector>(options);
+}
+
+}  // namespace fer::detail

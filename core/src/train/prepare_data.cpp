@@ -1,0 +1,121 @@
+#include "prepare_data.hpp"
+
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "fer/face_detector.hpp"
+
+namespace fer::train {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The element's crop: the largest detected face grown by the margin; the whole image when none.
+ImageTransform face_cropper(const TrainOptions& opts) {
+  if (opts.detector == "none") return {};
+  DetectorOptions det;
+  det.kind = opts.detector;
+  auto detector = std::shared_ptr<FaceDetector>(make_face_detector(det));
+  auto mutex = std::make_shared<std::mutex>();
+  const double margin = opts.margin;
+  return [detector, mutex, margin](const cv::Mat& img) {
+    std::vector<Face> faces;
+    {
+      std::lock_guard<std::mutex> lock(*mutex);  // one cascade, not thread-safe
+      faces = detector->detect(img);
+    }
+    if (faces.empty()) return img;
+    const auto largest = std::max_element(faces.begin(), faces.end(),
+                                          [](const Face& a, const Face& b) { return a.box.area() < b.box.area(); });
+    return cv::Mat(img(face_crop_rect(largest->box, img.size(), margin))).clone();
+  };
+}
+
+Dataset load_source(const std::string& source, const TrainOptions& opts, const std::vector<std::string>& classes) {
+  if (ends_with(source, ".csv")) return read_fer2013_csv(source, parse_fer2013_mapping(opts.fer2013_map));
+  return scan_image_folder(source, classes);
+}
+
+void report_unreadable(const Dataset& d, const std::function<void(const std::string&)>& log) {
+  for (const auto& p : d.unreadable) log("skipped unreadable image: " + d.root + "/" + p);
+}
+
+Dataset subset(const Dataset& all, const std::vector<int>& is_val, int side) {
+  Dataset out;
+  out.root = all.root;
+  out.classes = all.classes;
+  for (size_t i = 0; i < all.samples.size(); ++i)
+    if (is_val[i] == side) out.samples.push_back(all.samples[i]);
+  return out;
+}
+
+std::vector<std::pair<std::string, int>> listing(const Dataset& d) {
+  std::vector<std::pair<std::string, int>> out;
+  for (const auto& s : d.samples) out.emplace_back(s.path, s.label);
+  return out;
+}
+
+}  // namespace
+
+PreparedData prepare_data(const TrainOptions& opts, const std::function<void(const std::string&)>& log) {
+  const ImageTransform crop = face_cropper(opts);
+  const bool keep = opts.cache || crop;  // cropped faces exist only in memory
+  Dataset all = load_source(opts.data, opts, opts.classes);
+  decode_images(all, opts.workers, keep, crop);
+  report_unreadable(all, log);
+  PreparedData out;
+  nlohmann::json info;
+  info["seed"] = opts.seed;
+  info["unreadable"] = all.unreadable;
+  if (!opts.val_dir.empty()) {
+    out.train = std::move(all);
+    out.val = load_source(opts.val_dir, opts, out.train.classes);
+    decode_images(out.val, opts.workers, keep, crop);
+    report_unreadable(out.val, log);
+    info["val_dir"] = opts.val_dir;
+    info["train_root"] = out.train.root;  // train paths are relative to it, val paths to data_root
+    for (const auto& p : out.val.unreadable) info["unreadable"].push_back(p);
+  } else {
+    std::vector<int> labels;
+    std::vector<uint64_t> hashes;
+    for (const auto& s : all.samples) {
+      labels.push_back(s.label);
+      hashes.push_back(s.dhash);
+    }
+    const DuplicateGroups dup = group_duplicates(hashes, labels, opts.dedup_distance);
+    if (opts.dedup_distance >= 0) {
+      log("near-duplicates (dHash distance <= " + std::to_string(opts.dedup_distance) + "): " +
+          std::to_string(dup.images_with_copies) + " images in " + std::to_string(dup.groups_with_copies) +
+          " groups, " + std::to_string(dup.conflicting_images) + " carry another label than their group (" +
+          std::to_string(dup.conflicting_groups) + " groups); each group stays on one side of the split");
+    }
+    info["dedup"] = {{"max_distance", opts.dedup_distance},         {"groups_with_copies", dup.groups_with_copies},
+                     {"images_with_copies", dup.images_with_copies}, {"conflicting_groups", dup.conflicting_groups},
+                     {"conflicting_images", dup.conflicting_images}};
+    std::vector<int> is_val;
+    if (!all.fixed_val.empty()) {
+      is_val = all.fixed_val;  // FER2013 brings its own validation rows
+      info["split"] = "FER2013 Usage column";
+    } else {
+      is_val = stratified_group_split(labels, dup.group, static_cast<int>(all.classes.size()), opts.val_split, opts.seed);
+      info["val_split"] = opts.val_split;
+    }
+    out.train = subset(all, is_val, 0);
+    out.val = subset(all, is_val, 1);
+    out.train.unreadable = all.unreadable;
+  }
+  if (out.val.samples.empty())
+    throw DataError("the validation set is empty; raise --val-split or pass --val DIR");
+  out.split.data_root = out.train.root;
+  out.split.classes = out.train.classes;
+  out.split.train = listing(out.train);
+  out.split.val = listing(out.val);
+  if (!opts.val_dir.empty()) out.split.data_root = opts.val_dir;  // fer-eval reads val paths from here
+  out.split.info_json = info.dump();
+  return out;
+}
+
+}  // namespace fer::train

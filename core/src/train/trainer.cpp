@@ -1,0 +1,391 @@
+#include "fer/train/trainer.hpp"
+
+#include <ATen/autocast_mode.h>
+
+#include <chrono>
+#include <filesystem>
+#include <numeric>
+#include <random>
+
+#include "distributed.hpp"
+#include "fer/errors.hpp"
+#include "init_weights.hpp"
+#include "loader.hpp"
+#include "model/network.hpp"
+#include "model/resnet.hpp"
+#include "model/state_dict.hpp"
+#include "prepare_data.hpp"
+#include "resume_state.hpp"
+
+namespace fs = std::filesystem;
+
+namespace fer::train {
+
+std::string output_stem(const std::string& model_path) {
+  fs::path p(model_path);
+  return (p.parent_path() / p.stem()).string();
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Epoch e's shuffle, the same on every rank and in a resumed run.
+std::vector<size_t> epoch_order(size_t n, uint64_t seed, int epoch) {
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(seed * 7919u + static_cast<uint64_t>(epoch));
+  std::shuffle(order.begin(), order.end(), rng);
+  return order;
+}
+
+// Rank r's images: every world-th one. For training, padded by wrapping around as PyTorch's
+// DistributedSampler does, so every rank runs the same number of steps (the all-reduce needs it),
+// and without a final batch of one image (BatchNorm cannot train on it).
+std::vector<size_t> shard(const std::vector<size_t>& order, int rank, int world, bool pad) {
+  std::vector<size_t> out;
+  const size_t per_rank = (order.size() + world - 1) / world;
+  for (size_t i = rank; i < order.size() || (pad && out.size() < per_rank); i += world) out.push_back(order[i % order.size()]);
+  return out;
+}
+
+std::vector<size_t> drop_single_tail(std::vector<size_t> v, int batch_size) {
+  if (v.size() > 1 && v.size() % batch_size == 1) v.pop_back();
+  return v;
+}
+
+// sklearn's "balanced" weights: n / (classes * n_c).
+torch::Tensor balanced_weights(const Dataset& d) {
+  const auto counts = d.class_counts();
+  std::vector<float> w;
+  for (int c : counts) w.push_back(static_cast<float>(d.samples.size()) / (counts.size() * std::max(1, c)));
+  return torch::tensor(w);
+}
+
+std::string fingerprint(const TrainOptions& o, const Dataset& train) {
+  std::string classes;
+  for (const auto& c : train.classes) classes += c + ",";
+  return o.arch + " size " + std::to_string(o.input_size) + " batch " + std::to_string(o.batch_size) + " seed " +
+         std::to_string(o.seed) + " world " + std::to_string(o.world_size) + " images " +
+         std::to_string(train.samples.size()) + " classes " + classes;
+}
+
+uint64_t fnv1a(const torch::nn::Module& model) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const auto& [name, t] : state_dict_of(model)) {
+    const auto c = t.detach().to(torch::kCPU).contiguous();
+    const auto* p = static_cast<const uint8_t*>(c.data_ptr());
+    for (size_t i = 0; i < c.nbytes(); ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+  }
+  return h;
+}
+
+struct PhaseResult {
+  double loss = 0, acc = 0, images_per_s = 0;
+  long images = 0, steps = 0;
+};
+
+class Run {
+ public:
+  Run(const TrainOptions& o, const TrainCallbacks& cb) : o_(o), cb_(cb) {}
+  TrainResult go();
+
+ private:
+  void log(const std::string& s) const {
+    if (cb_.log && rank() == 0) cb_.log(s);
+  }
+  int rank() const { return dist_ ? dist_->rank() : 0; }
+  void setup_model();
+  PhaseResult train_epoch(int epoch);
+  PhaseResult validate(int epoch, ConfusionMatrix& cm);
+  torch::Tensor forward(const torch::Tensor& x);
+  void write_model(const std::string& path, const nlohmann::json& training);
+  void write_side_files(const ResumeState& state);
+
+  const TrainOptions& o_;
+  const TrainCallbacks& cb_;
+  std::unique_ptr<Distributed> dist_;
+  PreparedData data_;
+  torch::Device device_{torch::kCPU};
+  ResNet model_{nullptr};
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  torch::Tensor class_weights_;
+  long steps_ = 0;
+  std::string stem_;
+  std::string init_note_;
+};
+
+torch::Tensor Run::forward(const torch::Tensor& x) {
+  if (o_.precision != "bf16") return model_->forward(x);
+  // Autocast as torch.autocast("cpu", torch.bfloat16): convolutions and the linear layer in bf16,
+  // the weights stay fp32 (the master copy Adam updates).
+  at::autocast::set_cpu_enabled(true);
+  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  torch::Tensor y;
+  try {
+    y = model_->forward(x).to(torch::kFloat32);
+  } catch (...) {
+    at::autocast::set_cpu_enabled(false);
+    at::autocast::clear_cache();
+    throw;
+  }
+  at::autocast::set_cpu_enabled(false);
+  at::autocast::clear_cache();
+  return y;
+}
+
+void Run::setup_model() {
+  torch::manual_seed(o_.seed);
+  const auto& classes = data_.train.classes;
+  model_ = ResNet(resnet_spec(o_.arch), static_cast<int64_t>(classes.size()));
+  if (!o_.init.empty()) {
+    init_note_ = load_initial_weights(model_, o_.arch, o_.init);
+  } else {
+    init_note_ = "from scratch (random initialisation; --init FILE starts from pretrained weights)";
+  }
+  model_->to(device_);
+  if (dist_) {
+    torch::NoGradGuard ng;
+    std::vector<torch::Tensor> all;
+    for (const auto& p : model_->parameters()) all.push_back(p.detach());
+    for (const auto& b : model_->buffers()) all.push_back(b.detach());
+    dist_->broadcast(all);
+  }
+  optimizer_ = std::make_unique<torch::optim::Adam>(
+      model_->parameters(), torch::optim::AdamOptions(o_.lr).weight_decay(o_.weight_decay));
+  if (o_.class_weights) class_weights_ = balanced_weights(data_.train).to(device_);
+}
+
+PhaseResult Run::train_epoch(int epoch) {
+  model_->train();
+  const int world = dist_ ? dist_->world_size() : 1;
+  LoaderOptions lo;
+  lo.batch_size = o_.batch_size;
+  lo.side = o_.input_size;
+  lo.augment = &o_.augment;
+  lo.mean = kImageNetMean;
+  lo.std = kImageNetStd;
+  lo.seed = o_.seed * 1000003u + static_cast<uint64_t>(epoch);
+  lo.workers = o_.workers;
+  BatchLoader loader(data_.train,
+                     drop_single_tail(shard(epoch_order(data_.train.samples.size(), o_.seed, epoch), rank(), world, true),
+                                      o_.batch_size),
+                     lo);
+  auto ce = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(o_.label_smoothing);
+  if (class_weights_.defined()) ce.weight(class_weights_);
+  PhaseResult r;
+  double loss_sum = 0;
+  long correct = 0;
+  const auto start = Clock::now();
+  long b = 0;
+  while (auto batch = loader.next()) {
+    if (o_.max_steps > 0 && steps_ >= o_.max_steps) break;
+    const auto x = batch->images.to(device_), y = batch->labels.to(device_);
+    optimizer_->zero_grad();
+    const auto logits = forward(x);
+    const auto loss = torch::nn::functional::cross_entropy(logits, y, ce);
+    loss.backward();
+    if (dist_) {
+      std::vector<torch::Tensor> grads;
+      for (const auto& p : model_->parameters())
+        if (p.grad().defined()) grads.push_back(p.grad());
+      dist_->average(grads);
+    }
+    optimizer_->step();
+    ++steps_;
+    ++r.steps;
+    const long n = x.size(0);
+    loss_sum += loss.item<double>() * n;
+    correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+    r.images += n;
+    ++b;
+    if (cb_.progress && rank() == 0) {
+      const double t = seconds_since(start);
+      cb_.progress({epoch, o_.epochs, "train", b, loader.batches(), loss_sum / r.images,
+                    static_cast<double>(correct) / r.images, r.images / t, t / b * (loader.batches() - b)});
+    }
+  }
+  const double t = seconds_since(start);
+  r.images_per_s = r.images * world / std::max(t, 1e-9);
+  std::vector<double> sums{loss_sum, static_cast<double>(correct), static_cast<double>(r.images)};
+  if (dist_) sums = dist_->sum(sums);
+  r.loss = sums[0] / std::max(1.0, sums[2]);
+  r.acc = sums[1] / std::max(1.0, sums[2]);
+  if (dist_) {
+    // BatchNorm statistics differ per shard: take rank 0's, as DistributedDataParallel does.
+    torch::NoGradGuard ng;
+    std::vector<torch::Tensor> buffers;
+    for (const auto& buf : model_->buffers()) buffers.push_back(buf.detach());
+    dist_->broadcast(buffers);
+  }
+  return r;
+}
+
+PhaseResult Run::validate(int epoch, ConfusionMatrix& cm) {
+  torch::NoGradGuard ng;
+  model_->eval();
+  const int world = dist_ ? dist_->world_size() : 1;
+  LoaderOptions lo;
+  lo.batch_size = o_.batch_size;
+  lo.side = o_.input_size;
+  lo.mean = kImageNetMean;
+  lo.std = kImageNetStd;
+  lo.workers = o_.workers;
+  std::vector<size_t> order(data_.val.samples.size());
+  std::iota(order.begin(), order.end(), 0);
+  BatchLoader loader(data_.val, shard(order, rank(), world, false), lo);
+  auto ce = torch::nn::functional::CrossEntropyFuncOptions();
+  PhaseResult r;
+  double loss_sum = 0;
+  const auto start = Clock::now();
+  long b = 0;
+  const size_t k = cm.classes.size();
+  std::vector<double> counts(k * k, 0.0);
+  while (auto batch = loader.next()) {
+    const auto logits = forward(batch->images.to(device_)).to(torch::kCPU);
+    loss_sum += torch::nn::functional::cross_entropy(logits, batch->labels, ce).item<double>() * logits.size(0);
+    const auto pred = logits.argmax(1).contiguous();
+    const auto truth = batch->labels.accessor<int64_t, 1>();
+    const auto guess = pred.accessor<int64_t, 1>();
+    for (int64_t i = 0; i < pred.size(0); ++i) counts[truth[i] * k + guess[i]] += 1;
+    r.images += logits.size(0);
+    ++b;
+    if (cb_.progress && rank() == 0) {
+      const double t = seconds_since(start);
+      cb_.progress({epoch, o_.epochs, "val", b, loader.batches(), loss_sum / r.images, 0, r.images / t,
+                    t / b * (loader.batches() - b)});
+    }
+  }
+  counts.push_back(loss_sum);
+  if (dist_) counts = dist_->sum(counts);
+  for (size_t i = 0; i < k * k; ++i) cm.counts[i / k][i % k] = static_cast<long>(counts[i]);
+  r.loss = counts.back() / std::max<long>(1, cm.total());
+  r.acc = cm.accuracy();
+  return r;
+}
+
+void Run::write_model(const std::string& path, const nlohmann::json& training) {
+  ModelInfo info;
+  info.arch = o_.arch;
+  info.classes = data_.train.classes;
+  info.input_size = o_.input_size;
+  info.training_json = training.dump();
+  const auto bytes = serialize_model(info, *model_);
+  write_text_atomically(path, std::string(bytes.begin(), bytes.end()));
+}
+
+void Run::write_side_files(const ResumeState& state) {
+  write_history_csv(stem_ + ".metrics.csv", state.history);
+  nlohmann::json j;
+  j["epochs"] = state.history;
+  j["best_epoch"] = state.best_epoch;
+  j["best_val_acc"] = state.best_val_acc;
+  j["best_confusion"] = state.best_confusion;
+  write_text_atomically(stem_ + ".metrics.json", j.dump(1) + "\n");
+  plot_history(stem_ + ".curves.png", state.history);
+}
+
+TrainResult Run::go() {
+  if (o_.world_size > 1) dist_ = std::make_unique<Distributed>(o_.world_size, o_.rank, o_.master);
+  device_ = parse_device(o_.device);
+  if (o_.threads > 0) torch::set_num_threads(o_.threads);
+  stem_ = output_stem(o_.out);
+  data_ = prepare_data(o_, [this](const std::string& s) { log(s); });
+  const auto counts = data_.train.class_counts();
+  std::string per_class;
+  for (size_t c = 0; c < counts.size(); ++c) per_class += " " + data_.train.classes[c] + " " + std::to_string(counts[c]);
+  log("data: " + std::to_string(data_.train.samples.size()) + " training images (" + per_class.substr(1) + "), " +
+      std::to_string(data_.val.samples.size()) + " validation images, " +
+      std::to_string(data_.train.unreadable.size()) + " unreadable skipped");
+  if (rank() == 0) write_split(stem_ + ".split.json", data_.split);
+  setup_model();
+  log("model: " + o_.arch + " at " + std::to_string(o_.input_size) + "px, " + init_note_ + ", " + o_.precision);
+
+  ReduceLROnPlateau::Options so;
+  so.factor = o_.lr_factor;
+  so.patience = o_.lr_patience;
+  ReduceLROnPlateau scheduler(o_.lr, so);
+  ResumeState state;
+  const std::string fp = fingerprint(o_, data_.train);
+  state.fingerprint = fp;
+  const std::string resume_path = stem_ + ".resume.pt";
+  if (o_.resume) {
+    state = load_resume(resume_path, *model_, *optimizer_, fp);
+    scheduler.set_state(state.scheduler);
+    steps_ = state.steps_done;
+    log("resumed after epoch " + std::to_string(state.epochs_done) + " from " + resume_path);
+  }
+  const auto set_lr = [&](double lr) {
+    for (auto& g : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
+  };
+  set_lr(scheduler.lr());
+
+  TrainResult result;
+  double images = 0, seconds = 0;
+  for (int epoch = state.epochs_done + 1; epoch <= o_.epochs; ++epoch) {
+    if (o_.max_steps > 0 && steps_ >= o_.max_steps) break;
+    const auto t0 = Clock::now();
+    const PhaseResult tr = train_epoch(epoch);
+    images += tr.images * (dist_ ? dist_->world_size() : 1);
+    seconds += seconds_since(t0);
+    ConfusionMatrix cm(data_.train.classes);
+    const PhaseResult va = validate(epoch, cm);
+    EpochRecord rec{epoch, tr.loss, tr.acc, va.loss, va.acc, scheduler.lr(), tr.images_per_s, seconds_since(t0)};
+    set_lr(scheduler.step(va.loss));
+    state.scheduler = scheduler.state();
+    state.history.push_back(rec);
+    state.epochs_done = epoch;
+    state.steps_done = steps_;
+    const bool best = va.acc > state.best_val_acc;
+    if (best) {
+      state.best_val_acc = va.acc;
+      state.best_epoch = epoch;
+      state.best_confusion = cm.to_json();
+      state.epochs_since_best = 0;
+    } else {
+      ++state.epochs_since_best;
+    }
+    if (rank() == 0) {
+      nlohmann::json training = {{"epoch", epoch}, {"val_acc", va.acc}, {"val_loss", va.loss},
+                                 {"train_acc", tr.acc}, {"init", o_.init.empty() ? "scratch" : o_.init},
+                                 {"seed", o_.seed}, {"precision", o_.precision},
+                                 {"train_images", data_.train.samples.size()}, {"val_images", data_.val.samples.size()},
+                                 {"split", fs::path(stem_ + ".split.json").filename().string()}};
+      if (best) write_model(o_.out, training);
+      write_model(stem_ + ".last.pth", training);
+      write_side_files(state);
+    }
+    // Every rank holds the same weights and optimizer state; each keeps its own copy so that a
+    // rank on another machine can resume too.
+    save_resume(resume_path, state, *model_, *optimizer_);
+    if (cb_.epoch_done && rank() == 0) cb_.epoch_done(rec, best);
+    if (o_.early_stop > 0 && state.epochs_since_best >= o_.early_stop) {
+      log("early stop: no validation accuracy gain for " + std::to_string(o_.early_stop) + " epochs");
+      break;
+    }
+  }
+  if (rank() == 0 && !state.best_confusion.is_null()) {
+    ConfusionMatrix best_cm(data_.train.classes);
+    best_cm.counts = state.best_confusion.at("confusion_matrix").get<std::vector<std::vector<long>>>();
+    log("best epoch " + std::to_string(state.best_epoch) + ", validation:\n" + best_cm.to_text());
+  }
+  result.best_val_acc = state.best_val_acc;
+  result.best_epoch = state.best_epoch;
+  result.epochs_run = state.epochs_done;
+  result.images_per_s = seconds > 0 ? images / seconds : 0;
+  result.weights_hash = fnv1a(*model_);
+  return result;
+}
+
+}  // namespace
+
+TrainResult run_training(const TrainOptions& opts, const TrainCallbacks& cb) {
+  if (opts.batch_size < 1 || opts.input_size < 16 || opts.epochs < 1)
+    throw std::invalid_argument("--batch-size, --input-size (>= 16) and --epochs must be positive");
+  if (opts.precision != "fp32" && opts.precision != "bf16")
+    throw std::invalid_argument("--precision must be fp32 or bf16");
+  return Run(opts, cb).go();
+}
+
+}  // namespace fer::train

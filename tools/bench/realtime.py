@@ -1,0 +1,142 @@
+#!/usr/bin/python3
+"""Real-time benchmark (issue 5): the feremotion element against a faithful re-creation of the
+original Python loop (Haar on the whole frame, then a torchvision ResNet50 at 224 px per face),
+same video, same weights, same machine, one run. Prints figures; asserts nothing.
+
+Usage: tools/bench/realtime.py [--build build] [--frames 150] [--faces DIR]
+Needs /usr/bin/python3 with torch, torchvision, python3-opencv (tools/setup.sh installs them)."""
+import argparse
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import cv2
+import numpy as np
+import torch
+import torchvision
+from PIL import Image
+from torchvision import transforms
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+CASCADE = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
+CLASSES = ["Anger", "Fear", "Happy", "Neutral", "Sad"]
+
+
+def face_images(folder, n, seed=0):
+    paths = []
+    for root, _, files in os.walk(folder):
+        paths += [os.path.join(root, f) for f in files if f.lower().endswith((".jpg", ".png", ".jpeg", ".bmp"))]
+    if not paths:
+        sys.exit(f"no face images under {folder}")
+    random.Random(seed).shuffle(paths)
+    return [cv2.imread(p) for p in paths[:n]]
+
+
+def compose_video(path, faces, frames, fps=30, w=640, h=480, seed=1):
+    """1 to 3 faces (120-200 px) drifting across a textured background; MJPEG AVI."""
+    rng = random.Random(seed)
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    yy, xx = np.mgrid[0:h, 0:w]
+    actors = []
+    for i, face in enumerate(faces[:3]):
+        size = rng.randint(120, 200)
+        actors.append({"img": cv2.resize(face, (size, size)), "x": rng.uniform(0, w - size),
+                       "y": rng.uniform(0, h - size), "vx": rng.uniform(-2, 2), "vy": rng.uniform(-1.5, 1.5),
+                       "on": (0, frames) if i == 0 else (rng.randint(0, frames // 3), rng.randint(2 * frames // 3, frames))})
+    for t in range(frames):
+        frame = np.stack([70 + 60 * np.sin(xx / 40 + t / 20), 100 + 30 * np.cos(yy / 30), 110 + 0 * xx], -1)
+        frame = frame.astype(np.uint8)
+        for a in actors:
+            s = a["img"].shape[0]
+            a["x"] = min(max(a["x"] + a["vx"], 0), w - s)
+            a["y"] = min(max(a["y"] + a["vy"], 0), h - s)
+            if a["on"][0] <= t < a["on"][1]:
+                x, y = int(a["x"]), int(a["y"])
+                frame[y:y + s, x:x + s] = a["img"]
+        writer.write(frame)
+    writer.release()
+
+
+def original_loop(video, model_path, threads):
+    """What the original project did per frame, in Python."""
+    torch.set_num_threads(threads)
+    model = torchvision.models.resnet50(num_classes=5)
+    model.load_state_dict(torch.load(model_path))
+    model.eval()
+    tf = transforms.Compose([transforms.Resize((224, 224)), transforms.ToTensor(),
+                             transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+    cascade = cv2.CascadeClassifier(CASCADE)
+    cap = cv2.VideoCapture(video)
+    frames = faces = 0
+    t0 = time.perf_counter()
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        for (x, y, w, h) in cascade.detectMultiScale(gray, 1.1, 5, minSize=(30, 30)):
+            face = Image.fromarray(cv2.cvtColor(frame[y:y + h, x:x + w], cv2.COLOR_BGR2RGB))
+            with torch.no_grad():
+                p = torch.softmax(model(tf(face).unsqueeze(0)), 1)[0]
+            k = int(p.argmax())
+            cv2.rectangle(frame, (x, y), (x + w, y + h), (0, 255, 0), 2)
+            cv2.putText(frame, f"{CLASSES[k]} {p[k]:.2f}", (x, y - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (0, 255, 0), 2)
+            faces += 1
+        frames += 1
+    return frames / (time.perf_counter() - t0), faces / max(frames, 1)
+
+
+def element_fps(build, video, model_path, extra, threads):
+    env = dict(os.environ, GST_PLUGIN_PATH=os.path.join(build, "plugin"))
+    cmd = ["gst-launch-1.0", "-q", "filesrc", f"location={video}", "!", "avidemux", "!", "jpegdec", "!", "feremotion",
+           f"model={model_path}", f"threads={threads}", *extra, "!", "fakesink", "sync=false"]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env)
+    return time.perf_counter() - t0
+
+
+def decode_only(video):
+    t0 = time.perf_counter()
+    subprocess.run(["gst-launch-1.0", "-q", "filesrc", f"location={video}", "!", "avidemux", "!", "jpegdec", "!",
+                    "fakesink", "sync=false"], check=True)
+    return time.perf_counter() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--frames", type=int, default=150)
+    ap.add_argument("--faces", default=os.path.join(ROOT, "..", "shared", "data", "faces5"))
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        video, model_path = os.path.join(tmp, "faces.avi"), os.path.join(tmp, "resnet50.pth")
+        compose_video(video, face_images(args.faces, 3), args.frames)
+        torch.manual_seed(0)
+        torch.save(torchvision.models.resnet50(num_classes=5).state_dict(), model_path)
+        print(f"video: {args.frames} frames 640x480 30 fps from {args.faces}; ResNet50 224 px, random weights "
+              f"shared by every party; {args.threads} threads")
+
+        bench = subprocess.run([os.path.join(args.build, "tools", "fer-bench"), "-m", model_path, "--threads",
+                                str(args.threads), "--reps", "10"], capture_output=True, text=True, check=True).stdout
+        print("per-face latency (fer-bench):\n  " + "\n  ".join(bench.strip().splitlines()[1:]))
+
+        py_fps, faces_per_frame = original_loop(video, model_path, args.threads)
+        print(f"original Python loop: {py_fps:.1f} fps ({faces_per_frame:.2f} faces a frame)")
+        decode = decode_only(video)
+        for name, extra in (("element, interval=1, precision=fp32", ["interval=1", "precision=fp32"]),
+                            ("element, interval=1, precision=auto", ["interval=1"])):
+            secs = element_fps(args.build, video, model_path, extra, args.threads)
+            fps = args.frames / secs
+            print(f"{name}: {fps:.1f} fps offline (decode alone {args.frames / decode:.0f} fps), "
+                  f"x{fps / py_fps:.2f} the original loop")
+
+
+if __name__ == "__main__":
+    main()

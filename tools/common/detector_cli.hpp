@@ -1,0 +1,30 @@
+// The face detector's command-line options, the same in every tool.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "fer/face_detector.hpp"
+
+namespace fer::cli {
+
+inline void add_detector_options(CLI::App& app, DetectorOptions& det) {
+  app.add_option("--detector", det.kind, "face detector: haar, yunet (needs --detector-model) or none "
+                 "(the whole image is the face)")
+      ->check(CLI::IsMember({"haar", "yunet", "none"}))
+      ->capture_default_str();
+  app.add_option("--detector-model", det.model, "haar: cascade file (default: opencv-data's frontal face); "
+                 "yunet: the face_detection_yunet ONNX file");
+  app.add_option("--min-face-size", det.min_face_size, "smallest face in pixels")->capture_default_str();
+  app.add_option("--score-threshold", det.score_threshold, "yunet: lowest face score kept")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--nms-threshold", det.nms_threshold, "yunet: overlap (IoU) above which the weaker box goes")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--input-size", det.input_size, "yunet: longest side of the image the network sees "
+                 "(0: the image's own size; smaller is faster and misses small faces)")
+      ->check(CLI::Range(0, 8192))
+      ->capture_default_str();
+}
+
+}  // namespace fer::cli

@@ -1,0 +1,103 @@
+// fer-eval: how good a model is on labelled images: accuracy, per-class precision/recall/F1, confusion.
+#include <filesystem>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <opencv2/core.hpp>
+
+#include "../cli_util.hpp"
+#include "../progress.hpp"
+#include "fer/classifier.hpp"
+#include "fer/errors.hpp"
+#include "fer/train/dataset.hpp"
+#include "fer/train/metrics.hpp"
+#include "fer/train/split.hpp"
+
+namespace {
+
+// The images to score: a folder per class named like the model's classes, or a run's validation split.
+fer::train::Dataset evaluation_set(const std::string& data, const std::string& split_path,
+                                   const std::vector<std::string>& model_classes) {
+  using fer::train::DataError;
+  if (split_path.empty()) return fer::train::scan_image_folder(data, model_classes);
+  const auto split = fer::train::read_split(split_path);
+  if (split.classes != model_classes)
+    throw DataError("split '" + split_path + "' is over other classes than the model; evaluate the model it was made for");
+  fer::train::Dataset d;
+  d.root = data.empty() ? split.data_root : data;
+  d.classes = split.classes;
+  for (const auto& [path, label] : split.val) d.samples.push_back({path, label, {}, 0});
+  return d;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"fer-eval: score an emotion model on labelled face images"};
+  std::string model_path, data, split_path, tta = "none";
+  bool json = false;
+  int threads = 0, batch = 32;
+  app.add_option("--model,-m", model_path, "model file (fer-train's .pth, a state_dict, TorchScript)")->required();
+  app.add_option("--data", data, "DIR/<Class>/*.jpg with the model's class names (with --split: the data root)");
+  app.add_option("--split", split_path, "evaluate exactly the validation images of a run (<model>.split.json)");
+  app.add_option("--tta", tta, "test-time augmentation: none, or flip (average with the mirrored image)")
+      ->check(CLI::IsMember({"none", "flip"}))->capture_default_str();
+  app.add_flag("--json", json, "print the results as one JSON object");
+  app.add_option("--batch-size", batch, "images per forward pass")->check(CLI::Range(1, 4096))->capture_default_str();
+  app.add_option("--threads", threads, "inference threads (0: LibTorch's default)");
+  CLI11_PARSE(app, argc, argv);
+  if (data.empty() && split_path.empty()) {
+    std::cerr << "fer-eval: pass --data DIR or --split FILE\n";
+    return 2;
+  }
+  try {
+    fer::Classifier::set_threads(threads);
+    const auto model = fer::Classifier::load(model_path);
+    const auto& classes = model->info().classes;
+    const auto set = evaluation_set(data, split_path, classes);
+    fer::train::ConfusionMatrix cm(classes);
+    std::vector<std::string> unreadable;
+    fer::cli::ProgressBar bar;
+    for (size_t begin = 0; begin < set.samples.size(); begin += batch) {
+      std::vector<cv::Mat> crops;
+      std::vector<int> labels;
+      for (size_t i = begin; i < std::min(set.samples.size(), begin + batch); ++i) {
+        cv::Mat img = fer::train::read_image((std::filesystem::path(set.root) / set.samples[i].path).string());
+        if (img.empty()) {
+          unreadable.push_back(set.samples[i].path);
+          continue;
+        }
+        crops.push_back(img);
+        labels.push_back(set.samples[i].label);
+      }
+      auto probs = model->classify(crops);
+      if (tta == "flip") {
+        for (auto& c : crops) cv::flip(c, c, 1);
+        const auto flipped = model->classify(crops);
+        for (size_t k = 0; k < probs.size(); ++k)
+          for (size_t j = 0; j < probs[k].size(); ++j) probs[k][j] = 0.5f * (probs[k][j] + flipped[k][j]);
+      }
+      for (size_t k = 0; k < probs.size(); ++k) cm.add(labels[k], static_cast<int>(fer::argmax(probs[k])));
+      bar.update("fer-eval", static_cast<long>(std::min(set.samples.size(), begin + batch)),
+                 static_cast<long>(set.samples.size()), "");
+    }
+    bar.clear();
+    for (const auto& p : unreadable) std::cerr << "skipped unreadable image: " << set.root << "/" << p << "\n";
+    if (json) {
+      auto j = cm.to_json();
+      j["model"] = model_path;
+      j["data"] = set.root;
+      j["tta"] = tta;
+      j["unreadable"] = unreadable;
+      std::cout << j.dump(1) << "\n";
+    } else {
+      std::cout << "model " << model_path << " on " << set.root << (split_path.empty() ? "" : " (validation split)")
+                << (tta == "flip" ? ", flip TTA" : "") << ", " << unreadable.size() << " unreadable skipped\n"
+                << cm.to_text();
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "fer-eval: " << fer::cli::first_line(e.what()) << "\n";
+    return 1;
+  }
+  return 0;
+}

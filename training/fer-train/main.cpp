@@ -1,0 +1,138 @@
+// fer-train: trains the emotion classifier the element loads, from a folder per class or FER2013's CSV.
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "../cli_util.hpp"
+#include "../progress.hpp"
+#include "fer/errors.hpp"
+#include "fer/train/trainer.hpp"
+
+int main(int argc, char** argv) {
+  fer::cli::prefer_passive_openmp(argv);
+  CLI::App app{"fer-train: train the facial-emotion classifier (ResNet) that feremotion's element loads"};
+  fer::train::TrainOptions o;
+  std::string classes, class_weights = "none", dedup = "on";
+  bool no_augment = false;
+  auto& a = o.augment;
+
+  app.add_option("--data", o.data, "DIR/<Class>/*.jpg (one folder per class) or FER2013's .csv")->required();
+  app.add_option("--val", o.val_dir, "validation folder (same classes) instead of a split of --data");
+  app.add_option("--classes", classes, "comma-separated classes in logit order (default: folders sorted by name)");
+  app.add_option("--fer2013-map", o.fer2013_map,
+                 "FER2013 index=Class pairs (default 0=Anger,2=Fear,3=Happy,4=Sad,6=Neutral)");
+  app.add_option("--val-split", o.val_split, "fraction held out for validation, stratified per class")
+      ->check(CLI::Range(0.01, 0.9))->capture_default_str();
+  app.add_option("--dedup", dedup, "keep near-duplicate images (dHash) on one side of the split: on or off")
+      ->check(CLI::IsMember({"on", "off"}))->capture_default_str();
+  app.add_option("--dedup-distance", o.dedup_distance, "largest dHash Hamming distance of a near-duplicate")
+      ->check(CLI::Range(0, 32))->capture_default_str();
+  app.add_option("--seed", o.seed, "seed of the split, initialisation, shuffling and augmentation")->capture_default_str();
+  app.add_option("--workers", o.workers, "threads decoding and augmenting images")->capture_default_str();
+  app.add_flag("!--no-cache", o.cache, "decode images on every epoch instead of keeping them in memory");
+  app.add_option("--detector", o.detector, "crop faces first like the element: none (images are crops) or haar")
+      ->check(CLI::IsMember({"none", "haar"}))->capture_default_str();
+  app.add_option("--margin", o.margin, "grow detected face boxes by this fraction")->capture_default_str();
+
+  app.add_option("--arch", o.arch, "resnet18, resnet34 or resnet50")
+      ->check(CLI::IsMember({"resnet18", "resnet34", "resnet50"}))->capture_default_str();
+  app.add_option("--init", o.init, "start from these weights (torchvision ImageNet .pth or a feremotion model)");
+  app.add_option("--input-size", o.input_size, "square input side in pixels")->check(CLI::Range(16, 1024))
+      ->capture_default_str();
+  app.add_flag("--no-augment", no_augment, "train on resized images only");
+  app.add_option("--crop-scale", a.scale_min, "RandomResizedCrop's smallest area fraction")
+      ->check(CLI::Range(0.01, 1.0))->capture_default_str();
+  app.add_option("--flip", a.flip, "horizontal flip probability")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  app.add_option("--rotation", a.rotation, "largest rotation in degrees (0: off)")->check(CLI::Range(0.0, 180.0))
+      ->capture_default_str();
+  app.add_option("--brightness", a.brightness, "colour jitter: brightness")->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--contrast", a.contrast, "colour jitter: contrast")->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--saturation", a.saturation, "colour jitter: saturation")->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--hue", a.hue, "colour jitter: hue (0..0.5)")->check(CLI::Range(0.0, 0.5))->capture_default_str();
+
+  app.add_option("--epochs", o.epochs, "training epochs")->capture_default_str();
+  app.add_option("--batch-size", o.batch_size, "images per step (per process)")->capture_default_str();
+  app.add_option("--lr", o.lr, "Adam's learning rate")->capture_default_str();
+  app.add_option("--weight-decay", o.weight_decay, "Adam's L2 weight decay")->capture_default_str();
+  app.add_option("--label-smoothing", o.label_smoothing, "cross-entropy label smoothing")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  app.add_option("--class-weights", class_weights, "none, or auto: weight classes by n / (classes * n_class)")
+      ->check(CLI::IsMember({"none", "auto"}))->capture_default_str();
+  app.add_option("--lr-factor", o.lr_factor, "ReduceLROnPlateau: factor on a validation-loss plateau")
+      ->capture_default_str();
+  app.add_option("--lr-patience", o.lr_patience, "ReduceLROnPlateau: epochs without improvement first")
+      ->capture_default_str();
+  app.add_option("--early-stop", o.early_stop, "stop after this many epochs without a better val accuracy (0: off)")
+      ->capture_default_str();
+  app.add_option("--max-steps", o.max_steps, "stop after this many optimizer steps (0: no limit)")->capture_default_str();
+  app.add_option("--precision", o.precision, "fp32, or bf16 (autocast; fp32 master weights; much faster on CPUs "
+                                             "with AVX-512 BF16)")
+      ->check(CLI::IsMember({"fp32", "bf16"}))->capture_default_str();
+  app.add_option("--device", o.device, "cpu or cuda[:N]")->capture_default_str();
+  app.add_option("--threads", o.threads, "intra-op threads (0: LibTorch's default)")->capture_default_str();
+
+  app.add_option("--out,-o", o.out, "model file (best validation accuracy); side files share its stem")
+      ->capture_default_str();
+  app.add_flag("--resume", o.resume, "continue the run whose <stem>.resume.pt is beside --out");
+  app.add_option("--world-size", o.world_size, "processes in data-parallel training")->capture_default_str();
+  app.add_option("--rank", o.rank, "this process's rank, 0..world-size-1")->capture_default_str();
+  app.add_option("--master", o.master, "host:port of rank 0's rendezvous store")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  o.classes = fer::cli::split_list(classes);
+  o.class_weights = class_weights == "auto";
+  if (dedup == "off") o.dedup_distance = -1;
+  a.enabled = !no_augment;
+  if (o.rank < 0 || o.rank >= o.world_size) {
+    std::cerr << "fer-train: --rank must be in 0.." << o.world_size - 1 << "\n";
+    return 2;
+  }
+
+  fer::cli::ProgressBar bar;
+  fer::train::TrainCallbacks cb;
+  cb.log = [&](const std::string& s) {
+    bar.clear();
+    std::cerr << s << "\n";
+  };
+  cb.progress = [&](const fer::train::Progress& p) {
+    char text[160];
+    if (p.phase == "train")
+      std::snprintf(text, sizeof text, "loss %.4f acc %.1f%% %.1f img/s ETA %s", p.loss, 100 * p.acc, p.images_per_s,
+                    fer::cli::format_duration(p.eta_s).c_str());
+    else
+      std::snprintf(text, sizeof text, "loss %.4f ETA %s", p.loss, fer::cli::format_duration(p.eta_s).c_str());
+    bar.update("epoch " + std::to_string(p.epoch) + "/" + std::to_string(p.epochs) + " " + p.phase, p.batch, p.batches,
+               text);
+  };
+  double run_seconds = 0;
+  int run_epochs = 0;
+  cb.epoch_done = [&](const fer::train::EpochRecord& r, bool best) {
+    bar.clear();
+    run_seconds += r.seconds;
+    ++run_epochs;
+    const double eta = run_seconds / run_epochs * (o.epochs - r.epoch);
+    std::printf("epoch %3d/%d  train loss %.4f acc %5.1f%%  val loss %.4f acc %5.1f%%  lr %.3g  %.1f img/s  %s  "
+                "ETA %s%s\n",
+                r.epoch, o.epochs, r.train_loss, 100 * r.train_acc, r.val_loss, 100 * r.val_acc, r.lr, r.images_per_s,
+                fer::cli::format_duration(r.seconds).c_str(), fer::cli::format_duration(eta).c_str(),
+                best ? "  * best, saved" : "");
+    std::fflush(stdout);
+  };
+  try {
+    const auto res = fer::train::run_training(o, cb);
+    if (o.rank == 0)
+      std::printf("done: best val accuracy %.2f%% at epoch %d; model %s; metrics %s.metrics.json; %.1f img/s\n",
+                  100 * res.best_val_acc, res.best_epoch, o.out.c_str(), fer::train::output_stem(o.out).c_str(),
+                  res.images_per_s);
+    if (o.world_size > 1) std::printf("rank %d weights fingerprint %016llx\n", o.rank, (unsigned long long)res.weights_hash);
+  } catch (const std::exception& e) {
+    bar.clear();
+    std::cerr << "fer-train: " << fer::cli::first_line(e.what()) << "\n";
+    return 1;
+  }
+  return 0;
+}
