@@ -5,7 +5,8 @@
 namespace feremotion {
 namespace {
 
-// label, label_id, confidence, class scores and track id: shared by meta and message.
+// label, label_id, confidence, class scores, track id, and whether it was classified on this
+// frame (else reused from an earlier one): shared by meta and message.
 void set_emotion_fields(GstStructure* s, const fer::FaceResult& f, const std::vector<std::string>& classes) {
   GValue scores = G_VALUE_INIT, names = G_VALUE_INIT, v = G_VALUE_INIT;
   gst_value_array_init(&scores, classes.size());
@@ -20,7 +21,7 @@ void set_emotion_fields(GstStructure* s, const fer::FaceResult& f, const std::ve
   }
   gst_structure_set(s, "label", G_TYPE_STRING, classes[f.label_id].c_str(), "label_id", G_TYPE_INT,
                     static_cast<gint>(f.label_id), "confidence", G_TYPE_DOUBLE, static_cast<gdouble>(f.confidence),
-                    "track_id", G_TYPE_INT, f.track_id, nullptr);
+                    "track_id", G_TYPE_INT, f.track_id, "fresh", G_TYPE_BOOLEAN, f.fresh, nullptr);
   gst_structure_take_value(s, "scores", &scores);
   gst_structure_take_value(s, "classes", &names);
 }
