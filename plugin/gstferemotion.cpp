@@ -45,6 +45,7 @@ enum {
   PROP_DETECTION_SIZE,
   PROP_ALIGN,
   PROP_ASYNC,
+  PROP_DETECT_INTERVAL,
 };
 
 #define DEFAULT_MODEL nullptr
@@ -66,6 +67,7 @@ enum {
 #define DEFAULT_DETECTION_SIZE 640
 #define DEFAULT_ALIGN FALSE
 #define DEFAULT_ASYNC GST_FEREMOTION_ASYNC_AUTO
+#define DEFAULT_DETECT_INTERVAL 1
 
 struct _GstFerEmotion {
   GstVideoFilter parent;
@@ -95,6 +97,7 @@ struct _GstFerEmotion {
   guint last_face_count;
   std::string* last_labels; /* for updates=on_change */
   GstFerEmotionAsync async;
+  gint detect_interval;
   gint upstream_live; /* -1 unknown, else the answer of the latency query */
   gint said_haar_fallback;  /* detector=yunet without detector-model: logged once */
 };
@@ -181,6 +184,7 @@ static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
   s.detector.input_size = self->detection_size;
   s.analyzer.align = self->align;
   s.analyzer.interval = self->interval;
+  s.analyzer.detect_interval = self->detect_interval;
   s.analyzer.smoothing = self->smoothing;
   s.analyzer.max_faces = self->max_faces;
   s.analyzer.margin = self->margin;
@@ -267,6 +271,7 @@ static void gst_feremotion_set_property(GObject* object, guint prop_id, const GV
     case PROP_DETECTION_SIZE: self->detection_size = g_value_get_int(value); break;
     case PROP_ALIGN: self->align = g_value_get_boolean(value); break;
     case PROP_ASYNC: self->async = static_cast<GstFerEmotionAsync>(g_value_get_enum(value)); break;
+    case PROP_DETECT_INTERVAL: self->detect_interval = g_value_get_int(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -297,6 +302,7 @@ static void gst_feremotion_get_property(GObject* object, guint prop_id, GValue* 
     case PROP_DETECTION_SIZE: g_value_set_int(value, self->detection_size); break;
     case PROP_ALIGN: g_value_set_boolean(value, self->align); break;
     case PROP_ASYNC: g_value_set_enum(value, self->async); break;
+    case PROP_DETECT_INTERVAL: g_value_set_int(value, self->detect_interval); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -417,6 +423,7 @@ static void gst_feremotion_init(GstFerEmotion* self) {
   self->engine = new feremotion::EmotionEngine();
   self->last_labels = new std::string();
   self->async = DEFAULT_ASYNC;
+  self->detect_interval = DEFAULT_DETECT_INTERVAL;
   self->upstream_live = -1;
 }
 
@@ -490,6 +497,9 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
       g_param_spec_boolean("align", "Align", "Turn each face so its eyes are level and crop a square around it "
                            "before classifying (needs landmarks: detector=yunet)", DEFAULT_ALIGN, flags));
 
+  g_object_class_install_property(gobject_class, PROP_DETECT_INTERVAL,
+      g_param_spec_int("detect-interval", "Detection interval", "Detect faces every Nth frame; in between, "
+                       "faces move at the velocity their tracks had", 1, 1000, DEFAULT_DETECT_INTERVAL, flags));
   g_object_class_install_property(gobject_class, PROP_ASYNC,
       g_param_spec_enum("async-classify", "Asynchronous classification", "Classify on a worker thread so the "
                         "stream never waits (results join their faces a few frames later)",

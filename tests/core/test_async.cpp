@@ -34,3 +34,40 @@ TEST(FrameAnalyzer, AsyncMatchesSyncOnAStaticScene) {
 }
 
 }  // namespace
+
+namespace {
+
+// A detector that reports a face moving 5 px right per frame, and counts its calls.
+class MovingFace : public fer::FaceDetector {
+ public:
+  std::vector<fer::Face> detect(const cv::Mat&) override {
+    fer::Face f;
+    f.box = cv::Rect(10 + 5 * static_cast<int>(frame_), 10, 20, 20);
+    calls.push_back(frame_);
+    return {f};
+  }
+  int64_t frame_ = 0;
+  std::vector<int64_t> calls;
+};
+
+TEST(FrameAnalyzer, DetectsEveryNthFrameAndMovesFacesAtTheirVelocityBetween) {
+  auto model = fer::Classifier::create("resnet18", fer::default_classes(), 32);
+  MovingFace detector;
+  cv::Mat frame(64, 128, CV_8UC3, cv::Scalar::all(90));
+  fer::FrameAnalyzer analyzer;
+  fer::AnalyzerSettings s;
+  s.detect_interval = 2;
+  std::vector<int> xs;
+  for (int64_t f = 0; f < 5; ++f) {
+    detector.frame_ = f;
+    const auto out = analyzer.process(detector, model, frame, [&](const cv::Rect& r) { return frame(r).clone(); }, s);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].track_id, 1);
+    xs.push_back(out[0].box.x);
+  }
+  EXPECT_EQ(detector.calls, (std::vector<int64_t>{0, 2, 4}));
+  // frame 1: one sighting, no velocity yet; frame 3: 5 px/frame from frames 0 and 2
+  EXPECT_EQ(xs, (std::vector<int>{10, 10, 20, 25, 30}));
+}
+
+}  // namespace

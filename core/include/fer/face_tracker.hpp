@@ -6,6 +6,8 @@
 
 #include <opencv2/core.hpp>
 
+#include "fer/face_detector.hpp"
+
 namespace fer {
 
 struct Track {
@@ -14,6 +16,8 @@ struct Track {
   std::vector<float> probs;  // smoothed class probabilities; empty until first classified
   int64_t classified_at = -1;  // frame number of the last classification
   int64_t seen_at = 0;         // frame number of the last detection
+  cv::Point2f velocity;        // pixels per frame between its last two detections
+  Face last_face;              // the detection itself (landmarks for alignment)
 };
 
 class FaceTracker {
@@ -23,6 +27,9 @@ class FaceTracker {
   // Returns the index of the track of each box.
   std::vector<size_t> update(const std::vector<cv::Rect>& boxes, int64_t frame);
   std::vector<Track>& tracks() { return tracks_; }
+  // Where the faces seen at the last detection should be now, moving at their velocity:
+  // (track index, face) pairs.
+  std::vector<std::pair<size_t, Face>> predict(int64_t frame, const cv::Size& bounds) const;
   void reset() { tracks_.clear(); }
 
   double min_iou = 0.3;

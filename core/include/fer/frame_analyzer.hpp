@@ -16,6 +16,7 @@ namespace fer {
 
 struct AnalyzerSettings {
   int interval = 1;        // classify a face every Nth frame; reuse its result in between
+  int detect_interval = 1;  // detect every Nth frame; in between, faces move at their tracked velocity
   double smoothing = 0.0;  // EMA factor over a face's probabilities, 0..1
   int max_faces = 0;       // 0: no limit; else the largest faces are kept
   double margin = 0.0;     // crop margin, as a fraction of the box

@@ -31,8 +31,13 @@ std::vector<size_t> FaceTracker::update(const std::vector<cv::Rect>& boxes, int6
       of_box[b] = tracks_.size();
       tracks_.push_back(Track{next_id_++, boxes[b], {}, -1, frame});
     }
-    tracks_[of_box[b]].box = boxes[b];
-    tracks_[of_box[b]].seen_at = frame;
+    Track& t = tracks_[of_box[b]];
+    if (t.seen_at < frame && t.box.area() > 0) {
+      const cv::Point2f moved = (boxes[b].tl() - t.box.tl());
+      t.velocity = moved / static_cast<float>(frame - t.seen_at);
+    }
+    t.box = boxes[b];
+    t.seen_at = frame;
   }
   // Drop stale tracks, keeping the indices handed out above valid.
   std::vector<Track> kept;
@@ -46,6 +51,22 @@ std::vector<size_t> FaceTracker::update(const std::vector<cv::Rect>& boxes, int6
   tracks_ = std::move(kept);
   for (auto& i : of_box) i = new_index[i];
   return of_box;
+}
+
+std::vector<std::pair<size_t, Face>> FaceTracker::predict(int64_t frame, const cv::Size& bounds) const {
+  int64_t last = -1;
+  for (const auto& t : tracks_) last = std::max(last, t.seen_at);
+  std::vector<std::pair<size_t, Face>> out;
+  for (size_t i = 0; i < tracks_.size(); ++i) {
+    const Track& t = tracks_[i];
+    if (t.seen_at != last) continue;  // only what the last detection saw
+    Face f = t.last_face;
+    const cv::Point shift(cvRound(t.velocity.x * (frame - t.seen_at)), cvRound(t.velocity.y * (frame - t.seen_at)));
+    f.box = (t.box + shift) & cv::Rect(0, 0, bounds.width, bounds.height);
+    for (auto& p : f.landmarks) p += cv::Point2f(shift);
+    if (f.box.area() > 0) out.emplace_back(i, f);
+  }
+  return out;
 }
 
 void smooth_into(std::vector<float>& state, const std::vector<float>& fresh, double smoothing) {

@@ -22,15 +22,27 @@ std::vector<FaceResult> FrameAnalyzer::process(FaceDetector& detector, const std
     tracker_.reset();
     num_classes_ = classifier->num_classes();
   }
-  std::vector<Face> faces = detector.detect(detect_on);
-  if (s.max_faces > 0 && faces.size() > static_cast<size_t>(s.max_faces)) {
-    std::stable_sort(faces.begin(), faces.end(), [](const Face& a, const Face& b) { return a.box.area() > b.box.area(); });
-    faces.resize(s.max_faces);
-    std::sort(faces.begin(), faces.end(), [](const Face& a, const Face& b) { return a.box.x < b.box.x; });
+  std::vector<Face> faces;
+  std::vector<size_t> track_of;
+  if (s.detect_interval <= 1 || frame % s.detect_interval == 0) {
+    faces = detector.detect(detect_on);
+    if (s.max_faces > 0 && faces.size() > static_cast<size_t>(s.max_faces)) {
+      std::stable_sort(faces.begin(), faces.end(), [](const Face& a, const Face& b) { return a.box.area() > b.box.area(); });
+      faces.resize(s.max_faces);
+      std::sort(faces.begin(), faces.end(), [](const Face& a, const Face& b) { return a.box.x < b.box.x; });
+    }
+    std::vector<cv::Rect> detected;
+    for (const auto& f : faces) detected.push_back(f.box);
+    track_of = tracker_.update(detected, frame);
+    for (size_t i = 0; i < faces.size(); ++i) tracker_.tracks()[track_of[i]].last_face = faces[i];
+  } else {
+    for (auto& [track, face] : tracker_.predict(frame, detect_on.size())) {
+      track_of.push_back(track);
+      faces.push_back(std::move(face));
+    }
   }
   std::vector<cv::Rect> boxes;
   for (const auto& f : faces) boxes.push_back(f.box);
-  const std::vector<size_t> track_of = tracker_.update(boxes, frame);
   auto& tracks = tracker_.tracks();
 
   // A finished background batch joins the faces that are still here.
