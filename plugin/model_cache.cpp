@@ -2,7 +2,6 @@
 
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <tuple>
 
 namespace feremotion {
@@ -11,14 +10,6 @@ namespace {
 std::mutex cache_mutex;
 std::map<std::tuple<std::string, std::string, std::string, std::string>, std::weak_ptr<fer::Classifier>> cache;
 int loads = 0;
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 }  // namespace
 
@@ -30,7 +21,7 @@ std::shared_ptr<fer::Classifier> acquire_model(const std::string& path, const st
   if (auto model = cache[key].lock()) return model;
   fer::LoadOptions opts;
   opts.device = device;
-  opts.labels = split(labels);
+  opts.labels = fer::split_labels(labels);
   opts.precision = precision;
   auto model = fer::Classifier::load(path, opts);
   ++loads;

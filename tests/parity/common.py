@@ -43,8 +43,37 @@ def run(args, expect=0):
 
 def rel_err(a, b):
     """max |a-b| / max |b|: the tolerance measure the issue names."""
-    import torch
     return float((a - b).abs().max() / b.abs().max().clamp_min(1e-12))
+
+
+IMAGENET = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+
+
+def torchvision_preprocess(size=224):
+    """The original project's validation transform."""
+    from torchvision import transforms
+    return transforms.Compose([transforms.Resize((size, size)), transforms.ToTensor(),
+                               transforms.Normalize(*IMAGENET)])
+
+
+def spread_model(arch, images, seed):
+    """An untrained torchvision ResNet whose labels spread over the five classes on these images.
+    Random features of similar faces differ little around a large common part, so the classifier
+    is centred on the images' mean feature and scaled to their spread. Returns (model, inputs)."""
+    import torch
+    import torchvision
+    from PIL import Image
+    torch.manual_seed(seed)
+    model = getattr(torchvision.models, arch)(num_classes=5)
+    tf = torchvision_preprocess()
+    with torch.no_grad():
+        randomise_bn(model, torch.Generator().manual_seed(seed + 1))
+        model.eval()
+        x = torch.stack([tf(Image.open(p).convert("RGB")) for p in images])
+        feats = torch.nn.Sequential(*list(model.children())[:-1])(x).flatten(1)
+        model.fc.weight.mul_(50 / model.fc.weight.norm(dim=1, keepdim=True) / feats.std(0).norm())
+        model.fc.bias.copy_(-model.fc.weight @ feats.mean(0))
+    return model, x
 
 
 def randomise_bn(model, gen):

@@ -9,13 +9,10 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import faces5_dir, need_torch, randomise_bn, run  # noqa: E402
+from common import faces5_dir, need_torch, run, spread_model  # noqa: E402
 
 need_torch()
 import torch  # noqa: E402
-import torchvision  # noqa: E402
-from PIL import Image  # noqa: E402
-from torchvision import transforms  # noqa: E402
 
 FER_PREDICT = sys.argv[1]
 CLASSES = ["Anger", "Fear", "Happy", "Neutral", "Sad"]
@@ -25,18 +22,7 @@ def main():
     data = faces5_dir()
     rng = random.Random(4)
     images = [os.path.join(data, c, n) for c in CLASSES for n in rng.sample(sorted(os.listdir(os.path.join(data, c))), 40)]
-    torch.manual_seed(8)
-    model = torchvision.models.resnet50(num_classes=5)
-    tf = transforms.Compose([transforms.Resize((224, 224)), transforms.ToTensor(),
-                             transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
-    with torch.no_grad():
-        randomise_bn(model, torch.Generator().manual_seed(9))
-        model.eval()
-        x = torch.stack([tf(Image.open(p).convert("RGB")) for p in images[::4]])
-        feats = torch.nn.Sequential(*list(model.children())[:-1])(x).flatten(1)
-        # a classifier whose labels spread over the classes, like a trained one's
-        model.fc.weight.mul_(50 / model.fc.weight.norm(dim=1, keepdim=True) / feats.std(0).norm())
-        model.fc.bias.copy_(-model.fc.weight @ feats.mean(0))
+    model, _ = spread_model("resnet50", images[::4], seed=8)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "m.pth")
         torch.save(model.state_dict(), path)

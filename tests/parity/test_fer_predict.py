@@ -6,13 +6,11 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import faces5_dir, need_torch, randomise_bn, run  # noqa: E402
+from common import faces5_dir, need_torch, run, spread_model  # noqa: E402
 
 need_torch()
 import torch  # noqa: E402
-import torchvision  # noqa: E402
 from PIL import Image  # noqa: E402
-from torchvision import transforms  # noqa: E402
 
 FER_PREDICT = sys.argv[1]
 CLASSES = ["Anger", "Fear", "Happy", "Neutral", "Sad"]
@@ -26,20 +24,8 @@ def main():
         names = sorted(os.listdir(os.path.join(data, c)))[:PER_CLASS]
         images += [os.path.join(data, c, n) for n in names]
 
-    torch.manual_seed(3)
-    model = torchvision.models.resnet18(num_classes=5)
+    model, x = spread_model("resnet18", images, seed=3)
     with torch.no_grad():
-        randomise_bn(model, torch.Generator().manual_seed(5))
-    model.eval()
-    tf = transforms.Compose([transforms.Resize((224, 224)), transforms.ToTensor(),
-                             transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
-    with torch.no_grad():
-        x = torch.stack([tf(Image.open(p).convert("RGB")) for p in images])
-        # Random features of similar faces differ little around a large common part: centre the
-        # classifier on these crops so the labels spread over the classes instead of one.
-        feats = torch.nn.Sequential(*list(model.children())[:-1])(x).flatten(1)
-        model.fc.weight.mul_(50 / model.fc.weight.norm(dim=1, keepdim=True) / feats.std(0).norm())
-        model.fc.bias.copy_(-model.fc.weight @ feats.mean(0))
         probs = torch.softmax(model(x), 1)
 
     with tempfile.TemporaryDirectory() as tmp:

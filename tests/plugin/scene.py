@@ -59,22 +59,9 @@ def compose_frames(crops, width=640, height=480, per_frame=2, seed=1):
 def make_model(crops, path):
     """A random resnet18 centred on these crops, so its labels spread over the classes."""
     import torch
-    import torchvision
-    from torchvision import transforms
 
-    from common import randomise_bn
-    torch.manual_seed(11)
-    model = torchvision.models.resnet18(num_classes=5)
-    tf = transforms.Compose([transforms.Resize((224, 224)), transforms.ToTensor(),
-                             transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
-    with torch.no_grad():
-        randomise_bn(model, torch.Generator().manual_seed(12))
-        model.eval()
-        x = torch.stack([tf(Image.open(p).convert("RGB")) for p in crops])
-        feats = torch.nn.Sequential(*list(model.children())[:-1])(x).flatten(1)
-        model.fc.weight.mul_(50 / model.fc.weight.norm(dim=1, keepdim=True) / feats.std(0).norm())
-        model.fc.bias.copy_(-model.fc.weight @ feats.mean(0))
-    torch.save(model.state_dict(), path)
+    from common import spread_model
+    torch.save(spread_model("resnet18", crops, seed=11)[0].state_dict(), path)
 
 
 def iou(a, b):

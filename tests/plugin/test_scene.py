@@ -16,7 +16,7 @@ os.environ["GST_PLUGIN_PATH"] = sys.argv[1]
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from scene import CLASSES, compose_frames, iou, make_model, run_frames, sample_crops  # noqa: E402
+from scene import compose_frames, iou, make_model, run_frames, sample_crops  # noqa: E402
 
 FER_PREDICT = sys.argv[2]
 FORMATS = ["YUY2", "UYVY", "I420", "NV12", "BGR", "RGB", "BGRx", "BGRA", "RGBx", "RGBA", "xRGB", "ARGB", "GRAY8"]
@@ -108,7 +108,7 @@ def main():
             want = sorted((f["box"], f["label"]) for f in ref[k])
             last = sorted((f["box"], f["label"]) for f in live[8 * k + 7])
             assert last == want, f"scene {k}: async {last} vs sync {want}"
-        print(f"async on a live source: the last frame of each of 6 held scenes has the synchronous labels")
+        print("async on a live source: the last frame of each of 6 held scenes has the synchronous labels")
 
         # 6. the webcam line with videotestsrc standing in, no converter, in the formats cameras give
         for fmt in ("YUY2", "NV12", "I420"):

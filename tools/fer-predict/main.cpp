@@ -16,14 +16,6 @@
 
 namespace {
 
-std::vector<std::string> split_labels(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 struct FaceResult {
   cv::Rect box;
   std::vector<float> probs;
@@ -76,7 +68,7 @@ int main(int argc, char** argv) {
   try {
     fer::Classifier::set_threads(threads);
     fer::LoadOptions lo;
-    lo.labels = split_labels(labels);
+    lo.labels = fer::split_labels(labels);
     lo.precision = precision;
     model = fer::Classifier::load(model_path, lo);
     detector = fer::make_face_detector(det);

@@ -13,6 +13,9 @@ inline const std::vector<std::string>& default_classes() {
   return names;
 }
 
+// "a,b,,c" -> {"a", "b", "c"}: how labels are given on command lines and in properties.
+std::vector<std::string> split_labels(const std::string& comma_separated);
+
 inline constexpr std::array<float, 3> kImageNetMean{0.485f, 0.456f, 0.406f};
 inline constexpr std::array<float, 3> kImageNetStd{0.229f, 0.224f, 0.225f};
 

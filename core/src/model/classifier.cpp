@@ -1,6 +1,7 @@
 #include "fer/classifier.hpp"
 
 #include <algorithm>
+#include <sstream>
 
 #include "fer/preprocess.hpp"
 #include "network.hpp"
@@ -61,6 +62,14 @@ std::vector<std::vector<float>> Classifier::classify(const std::vector<cv::Mat>&
     for (float& p : probs[i]) p = static_cast<float>(p / sum);
   }
   return probs;
+}
+
+std::vector<std::string> split_labels(const std::string& comma_separated) {
+  std::vector<std::string> out;
+  std::stringstream in(comma_separated);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
 }
 
 size_t argmax(const std::vector<float>& values) {
