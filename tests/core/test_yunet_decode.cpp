@@ -79,6 +79,9 @@ TEST(YunetDecode, GeometryScalesTheLongestSideAndPadsTo32) {
   g = fer::detail::yunet_geometry({333, 250}, 0);
   EXPECT_DOUBLE_EQ(g.scale, 1.0);
   EXPECT_EQ(g.padded, cv::Size(352, 256));
+  g = fer::detail::yunet_geometry({320, 240}, 640);  // up too
+  EXPECT_DOUBLE_EQ(g.scale, 2.0);
+  EXPECT_EQ(g.padded, cv::Size(640, 480));
 }
 
 TEST(YunetDetector, MissingOrWrongFilesAreNamed) {

@@ -21,8 +21,8 @@ inline void add_detector_options(CLI::App& app, DetectorOptions& det) {
   app.add_option("--nms-threshold", det.nms_threshold, "yunet: overlap (IoU) above which the weaker box goes")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  app.add_option("--input-size", det.input_size, "yunet: longest side of the image the network sees "
-                 "(0: the image's own size; smaller is faster and misses small faces)")
+  app.add_option("--input-size", det.input_size, "yunet: images are scaled so their longest side is this "
+                 "(0: never; smaller is faster and misses small faces, larger finds smaller ones)")
       ->check(CLI::Range(0, 8192))
       ->capture_default_str();
 }

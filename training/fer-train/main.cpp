@@ -31,9 +31,12 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "seed of the split, initialisation, shuffling and augmentation")->capture_default_str();
   app.add_option("--workers", o.workers, "threads decoding and augmenting images")->capture_default_str();
   app.add_flag("!--no-cache", o.cache, "decode images on every epoch instead of keeping them in memory");
-  app.add_option("--detector", o.detector, "crop faces first like the element: none (images are crops) or haar")
-      ->check(CLI::IsMember({"none", "haar"}))->capture_default_str();
+  app.add_option("--detector", o.detector, "crop faces first like the element: none (images are crops), haar "
+                 "or yunet (with --detector-model)")
+      ->check(CLI::IsMember({"none", "haar", "yunet"}))->capture_default_str();
+  app.add_option("--detector-model", o.detector_model, "haar: cascade file; yunet: face_detection_yunet ONNX file");
   app.add_option("--margin", o.margin, "grow detected face boxes by this fraction")->capture_default_str();
+  app.add_flag("--align", o.align, "turn faces so the eyes are level, as the element's align=true (yunet)");
 
   app.add_option("--arch", o.arch, "resnet18, resnet34 or resnet50")
       ->check(CLI::IsMember({"resnet18", "resnet34", "resnet50"}))->capture_default_str();

@@ -27,7 +27,7 @@ struct DetectorOptions {
   // yunet only
   float score_threshold = 0.5f;  // keep faces scoring at least this (0..1)
   float nms_threshold = 0.3f;    // of two boxes overlapping more than this (IoU), the weaker goes
-  int input_size = 640;          // longest side of the image the network sees; 0 = the frame's own size
+  int input_size = 640;          // frames are scaled so their longest side is this; 0 = never scaled
 };
 
 class FaceDetector {

@@ -29,7 +29,11 @@ std::vector<size_t> FaceTracker::update(const std::vector<cv::Rect>& boxes, int6
   for (size_t b = 0; b < boxes.size(); ++b) {
     if (of_box[b] == none) {
       of_box[b] = tracks_.size();
-      tracks_.push_back(Track{next_id_++, boxes[b], {}, -1, frame});
+      Track t;
+      t.id = next_id_++;
+      t.box = boxes[b];
+      t.seen_at = frame;
+      tracks_.push_back(std::move(t));
     }
     Track& t = tracks_[of_box[b]];
     if (t.seen_at < frame && t.box.area() > 0) {

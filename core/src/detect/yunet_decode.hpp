@@ -33,8 +33,8 @@ void decode_yunet_level(const YunetLevel& level, cv::Size input, float score_thr
 // Non-maximum suppression (cv::dnn::NMSBoxes): the strongest of overlapping boxes, best first.
 std::vector<YunetCandidate> suppress_overlaps(const std::vector<YunetCandidate>& candidates, float nms_threshold);
 
-// The network input for a frame: the frame scaled so that its longest side is input_size
-// (0: unscaled), then padded right and bottom to multiples of 32.
+// The network input for a frame: the frame scaled (down or up) so that its longest side is
+// input_size (0: unscaled), then padded right and bottom to multiples of 32.
 struct YunetGeometry {
   double scale = 1.0;  // network pixels per frame pixel
   cv::Size scaled;     // the frame's size after scaling

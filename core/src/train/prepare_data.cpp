@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fer/face_align.hpp"
 #include "fer/face_detector.hpp"
 
 namespace fer::train {
@@ -18,10 +19,13 @@ ImageTransform face_cropper(const TrainOptions& opts) {
   if (opts.detector == "none") return {};
   DetectorOptions det;
   det.kind = opts.detector;
+  det.model = opts.detector_model;
+  det.input_size = 0;  // data set images at their own size: YuNet misses faces that fill an upscaled crop
   auto detector = std::shared_ptr<FaceDetector>(make_face_detector(det));
   auto mutex = std::make_shared<std::mutex>();
   const double margin = opts.margin;
-  return [detector, mutex, margin](const cv::Mat& img) {
+  const bool align = opts.align;
+  return [detector, mutex, margin, align](const cv::Mat& img) {
     std::vector<Face> faces;
     {
       std::lock_guard<std::mutex> lock(*mutex);  // one cascade, not thread-safe
@@ -30,6 +34,7 @@ ImageTransform face_cropper(const TrainOptions& opts) {
     if (faces.empty()) return img;
     const auto largest = std::max_element(faces.begin(), faces.end(),
                                           [](const Face& a, const Face& b) { return a.box.area() < b.box.area(); });
+    if (align && !largest->landmarks.empty()) return aligned_crop(img, *largest, margin);
     return cv::Mat(img(face_crop_rect(largest->box, img.size(), margin))).clone();
   };
 }

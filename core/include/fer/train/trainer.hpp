@@ -25,6 +25,8 @@ struct TrainOptions {
   // Face crops like the element (default: the images are crops already)
   std::string detector = "none";
   double margin = 0;
+  std::string detector_model;        // cascade (haar) or ONNX file (yunet)
+  bool align = false;                // eyes levelled, square crop, as the element's align (needs yunet)
   // Model
   std::string arch = "resnet50";
   std::string init;                  // pretrained weights file
