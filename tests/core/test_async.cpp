@@ -71,3 +71,35 @@ TEST(FrameAnalyzer, DetectsEveryNthFrameAndMovesFacesAtTheirVelocityBetween) {
 }
 
 }  // namespace
+
+namespace {
+
+class EdgeFace : public fer::FaceDetector {
+ public:
+  std::vector<fer::Face> detect(const cv::Mat&) override {
+    fer::Face f;
+    f.box = cv::Rect(-12, 30, 40, 50);  // a face half out of the left and bottom edges
+    return {f};
+  }
+};
+
+TEST(FrameAnalyzer, FacesCutByTheFrameEdgeAreClampedAndClassified) {
+  auto model = fer::Classifier::create("resnet18", fer::default_classes(), 32);
+  EdgeFace detector;
+  cv::Mat frame(60, 80, CV_8UC3, cv::Scalar::all(90));
+  std::vector<cv::Rect> crops;
+  fer::FrameAnalyzer analyzer;
+  const auto out = analyzer.process(detector, model, frame,
+                                    [&](const cv::Rect& r) {
+                                      crops.push_back(r);
+                                      return frame(r).clone();
+                                    },
+                                    fer::AnalyzerSettings{});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].box, cv::Rect(0, 30, 28, 30));
+  ASSERT_EQ(crops.size(), 1u);
+  EXPECT_EQ(crops[0], cv::Rect(0, 30, 28, 30));
+  EXPECT_EQ(out[0].probs.size(), 5u);
+}
+
+}  // namespace

@@ -96,7 +96,7 @@ std::vector<FaceResult> FrameAnalyzer::process(FaceDetector& detector, const std
     const Track& t = tracks[track_of[i]];
     if (t.probs.empty()) continue;  // a face too small to crop
     FaceResult r;
-    r.box = boxes[i];
+    r.box = boxes[i] & cv::Rect(0, 0, detect_on.cols, detect_on.rows);  // metas carry unsigned coordinates
     r.track_id = t.id;
     r.probs = t.probs;
     r.label_id = argmax(t.probs);
