@@ -205,6 +205,9 @@ TEST(Fer2013, RowsMappedSplitAndDecoded) {
   EXPECT_EQ(d.samples[1].image.at<uint8_t>(1, 0), (2 + 48) % 256);
   EXPECT_EQ(d.samples[1].path, "csv:4");
 
+  const auto test = read_fer2013_csv(csv, parse_fer2013_mapping("6=Neutral"), true);
+  ASSERT_EQ(test.samples.size(), 1u) << "with test_rows, the PrivateTest rows only";
+  EXPECT_EQ(test.samples[0].path, "csv:5");
   EXPECT_THROW(read_fer2013_csv(csv, parse_fer2013_mapping("")), DataError) << "Fear has no row: named as an error";
   EXPECT_THROW(parse_fer2013_mapping("9=Anger"), DataError);
   std::ofstream(csv) << "emotion,pixels,Usage\n3,1 2 3,Training\n";

@@ -6,7 +6,7 @@ import os
 import sys
 import tempfile
 
-from train_common import faces5_dir, fer_train
+from train_common import faces5_dir, fer_train, skip
 
 
 def dhash(path):
@@ -37,6 +37,10 @@ def run_split(exe, data, tmp, name, *extra):
 def main():
     exe = sys.argv[1]
     data = faces5_dir()
+    try:
+        import PIL  # noqa: F401  the independent dHash
+    except ImportError:
+        skip("Pillow is missing: install python3-pil (tools/setup.sh does)")
     with tempfile.TemporaryDirectory() as tmp:
         a = run_split(exe, data, tmp, "a", "--seed", 1)
         b = run_split(exe, data, tmp, "b", "--seed", 1)

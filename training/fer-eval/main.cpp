@@ -1,4 +1,5 @@
 // fer-eval: how good a model is on labelled images: accuracy, per-class precision/recall/F1, confusion.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -15,10 +16,31 @@
 
 namespace {
 
-// The images to score: a folder per class named like the model's classes, or a run's validation split.
-fer::train::Dataset evaluation_set(const std::string& data, const std::string& split_path,
+bool is_csv(const std::string& path) { return path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0; }
+
+// FER2013's PrivateTest rows, labels renumbered to the model's class order.
+fer::train::Dataset csv_test_rows(const std::string& path, const std::string& map_spec,
+                                  const std::vector<std::string>& model_classes) {
+  auto d = fer::train::read_fer2013_csv(path, fer::train::parse_fer2013_mapping(map_spec), true);
+  std::vector<int> to_model;
+  for (const auto& name : d.classes) {
+    const auto it = std::find(model_classes.begin(), model_classes.end(), name);
+    if (it == model_classes.end())
+      throw fer::train::DataError("FER2013 mapping names class '" + name + "' that the model does not have; "
+                                  "fix --fer2013-map");
+    to_model.push_back(static_cast<int>(it - model_classes.begin()));
+  }
+  for (auto& s : d.samples) s.label = to_model[s.label];
+  d.classes = model_classes;
+  return d;
+}
+
+// The images to score: a folder per class named like the model's classes, FER2013's test rows,
+// or a run's validation split.
+fer::train::Dataset evaluation_set(const std::string& data, const std::string& split_path, const std::string& map_spec,
                                    const std::vector<std::string>& model_classes) {
   using fer::train::DataError;
+  if (split_path.empty() && is_csv(data)) return csv_test_rows(data, map_spec, model_classes);
   if (split_path.empty()) return fer::train::scan_image_folder(data, model_classes);
   const auto split = fer::train::read_split(split_path);
   if (split.classes != model_classes)
@@ -34,11 +56,13 @@ fer::train::Dataset evaluation_set(const std::string& data, const std::string& s
 
 int main(int argc, char** argv) {
   CLI::App app{"fer-eval: score an emotion model on labelled face images"};
-  std::string model_path, data, split_path, tta = "none";
+  std::string model_path, data, split_path, tta = "none", fer2013_map;
   bool json = false;
   int threads = 0, batch = 32;
   app.add_option("--model,-m", model_path, "model file (fer-train's .pth, a state_dict, TorchScript)")->required();
-  app.add_option("--data", data, "DIR/<Class>/*.jpg with the model's class names (with --split: the data root)");
+  app.add_option("--data", data, "DIR/<Class>/*.jpg with the model's class names (with --split: the data root), "
+                                 "or FER2013's .csv (its PrivateTest rows)");
+  app.add_option("--fer2013-map", fer2013_map, "FER2013 index=Class pairs, as for fer-train");
   app.add_option("--split", split_path, "evaluate exactly the validation images of a run (<model>.split.json)");
   app.add_option("--tta", tta, "test-time augmentation: none, or flip (average with the mirrored image)")
       ->check(CLI::IsMember({"none", "flip"}))->capture_default_str();
@@ -54,7 +78,7 @@ int main(int argc, char** argv) {
     fer::Classifier::set_threads(threads);
     const auto model = fer::Classifier::load(model_path);
     const auto& classes = model->info().classes;
-    const auto set = evaluation_set(data, split_path, classes);
+    const auto set = evaluation_set(data, split_path, fer2013_map, classes);
     fer::train::ConfusionMatrix cm(classes);
     std::vector<std::string> unreadable;
     fer::cli::ProgressBar bar;
@@ -62,7 +86,9 @@ int main(int argc, char** argv) {
       std::vector<cv::Mat> crops;
       std::vector<int> labels;
       for (size_t i = begin; i < std::min(set.samples.size(), begin + batch); ++i) {
-        cv::Mat img = fer::train::read_image((std::filesystem::path(set.root) / set.samples[i].path).string());
+        cv::Mat img = set.samples[i].image.empty()
+                          ? fer::train::read_image((std::filesystem::path(set.root) / set.samples[i].path).string())
+                          : set.samples[i].image.clone();  // CSV rows; cloned because TTA flips in place
         if (img.empty()) {
           unreadable.push_back(set.samples[i].path);
           continue;

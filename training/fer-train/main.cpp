@@ -10,7 +10,7 @@
 #include "fer/train/trainer.hpp"
 
 int main(int argc, char** argv) {
-  fer::cli::prefer_passive_openmp(argv);
+  fer::cli::tune_openmp_spin(argv);
   CLI::App app{"fer-train: train the facial-emotion classifier (ResNet) that feremotion's element loads"};
   fer::train::TrainOptions o;
   std::string classes, class_weights = "none", dedup = "on";

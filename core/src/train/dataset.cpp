@@ -85,7 +85,7 @@ std::map<int, std::string> parse_fer2013_mapping(const std::string& spec) {
   return m;
 }
 
-Dataset read_fer2013_csv(const std::string& path, const std::map<int, std::string>& mapping) {
+Dataset read_fer2013_csv(const std::string& path, const std::map<int, std::string>& mapping, bool test_rows) {
   std::ifstream in(path);
   if (!in) throw DataError("FER2013 CSV '" + path + "' cannot be read; check the path");
   Dataset data;
@@ -112,7 +112,7 @@ Dataset read_fer2013_csv(const std::string& path, const std::map<int, std::strin
       throw DataError(path + " row " + std::to_string(row) + ": emotion '" + line.substr(0, c1) + "' is not 0..6");
     const std::string usage = c2 == std::string::npos ? "Training" : line.substr(c2 + 1);
     const auto it = mapping.find(emotion);
-    if (it == mapping.end() || usage == "PrivateTest") continue;
+    if (it == mapping.end() || (usage == "PrivateTest") != test_rows) continue;
     cv::Mat img(48, 48, CV_8U);
     std::stringstream px(line.substr(c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1));
     int n = 0;

@@ -1,5 +1,6 @@
 #include "prepare_data.hpp"
 
+#include <atomic>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
@@ -14,8 +15,9 @@ bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-// The element's crop: the largest detected face grown by the margin; the whole image when none.
-ImageTransform face_cropper(const TrainOptions& opts) {
+// The element's crop: the largest detected face grown by the margin; the whole image when none
+// (counted in *misses).
+ImageTransform face_cropper(const TrainOptions& opts, const std::shared_ptr<std::atomic<long>>& misses) {
   if (opts.detector == "none") return {};
   DetectorOptions det;
   det.kind = opts.detector;
@@ -25,13 +27,16 @@ ImageTransform face_cropper(const TrainOptions& opts) {
   auto mutex = std::make_shared<std::mutex>();
   const double margin = opts.margin;
   const bool align = opts.align;
-  return [detector, mutex, margin, align](const cv::Mat& img) {
+  return [detector, mutex, margin, align, misses](const cv::Mat& img) {
     std::vector<Face> faces;
     {
       std::lock_guard<std::mutex> lock(*mutex);  // one cascade, not thread-safe
       faces = detector->detect(img);
     }
-    if (faces.empty()) return img;
+    if (faces.empty()) {
+      ++*misses;
+      return img;
+    }
     const auto largest = std::max_element(faces.begin(), faces.end(),
                                           [](const Face& a, const Face& b) { return a.box.area() < b.box.area(); });
     if (align && !largest->landmarks.empty()) return aligned_crop(img, *largest, margin);
@@ -66,7 +71,8 @@ std::vector<std::pair<std::string, int>> listing(const Dataset& d) {
 }  // namespace
 
 PreparedData prepare_data(const TrainOptions& opts, const std::function<void(const std::string&)>& log) {
-  const ImageTransform crop = face_cropper(opts);
+  auto misses = std::make_shared<std::atomic<long>>(0);
+  const ImageTransform crop = face_cropper(opts, misses);
   const bool keep = opts.cache || crop;  // cropped faces exist only in memory
   Dataset all = load_source(opts.data, opts, opts.classes);
   decode_images(all, opts.workers, keep, crop);
@@ -112,6 +118,9 @@ PreparedData prepare_data(const TrainOptions& opts, const std::function<void(con
     out.val = subset(all, is_val, 1);
     out.train.unreadable = all.unreadable;
   }
+  if (crop)
+    log(opts.detector + " found no face in " + std::to_string(misses->load()) + " of " +
+        std::to_string(out.train.samples.size() + out.val.samples.size()) + " images; those are used whole");
   if (out.val.samples.empty())
     throw DataError("the validation set is empty; raise --val-split or pass --val DIR");
   out.split.data_root = out.train.root;

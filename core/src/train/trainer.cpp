@@ -243,7 +243,8 @@ PhaseResult Run::validate(int epoch, ConfusionMatrix& cm) {
   const size_t k = cm.classes.size();
   std::vector<double> counts(k * k, 0.0);
   while (auto batch = loader.next()) {
-    const auto logits = forward(batch->images.to(device_)).to(torch::kCPU);
+    // fp32 even in a bf16 run: the score that picks the best model is the one fer-eval and the element see.
+    const auto logits = model_->forward(batch->images.to(device_)).to(torch::kCPU);
     loss_sum += torch::nn::functional::cross_entropy(logits, batch->labels, ce).item<double>() * logits.size(0);
     const auto pred = logits.argmax(1).contiguous();
     const auto truth = batch->labels.accessor<int64_t, 1>();
@@ -291,6 +292,7 @@ TrainResult Run::go() {
   device_ = parse_device(o_.device);
   if (o_.threads > 0) torch::set_num_threads(o_.threads);
   stem_ = output_stem(o_.out);
+  if (const auto dir = fs::path(o_.out).parent_path(); !dir.empty()) fs::create_directories(dir);
   data_ = prepare_data(o_, [this](const std::string& s) { log(s); });
   const auto counts = data_.train.class_counts();
   std::string per_class;

@@ -43,8 +43,9 @@ Dataset scan_image_folder(const std::string& dir, const std::vector<std::string>
 // FER2013's "emotion,pixels,Usage" CSV (48x48 grey pixels). `mapping` sends its emotion indices
 // (0 Angry, 1 Disgust, 2 Fear, 3 Happy, 4 Sad, 5 Surprise, 6 Neutral) to class names; rows whose
 // index is unmapped are dropped. Training rows are for training, PublicTest rows are the
-// validation set (fixed_val), PrivateTest rows are dropped.
-Dataset read_fer2013_csv(const std::string& path, const std::map<int, std::string>& mapping);
+// validation set (fixed_val), PrivateTest rows are dropped. With test_rows, only the PrivateTest
+// rows are read (the final test set, for fer-eval).
+Dataset read_fer2013_csv(const std::string& path, const std::map<int, std::string>& mapping, bool test_rows = false);
 // "0=Anger,2=Fear,..." -> mapping; empty -> the five default classes.
 std::map<int, std::string> parse_fer2013_mapping(const std::string& spec);
 

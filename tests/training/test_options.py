@@ -1,0 +1,42 @@
+"""Options beside the defaults: --precision bf16 trains (the loss falls), writes an ordinary fp32 model and
+picks it by an fp32 validation score (the one fer-eval finds);
+--detector haar crops faces first and says how many images had none."""
+import json
+import os
+import re
+import sys
+import tempfile
+
+from train_common import fer_train, link_subset, load_metrics, need_torch, run
+
+
+def main():
+    need_torch()
+    import torch
+    exe, fer_debug, fer_eval = sys.argv[1:4]
+    with tempfile.TemporaryDirectory() as tmp:
+        data = link_subset(os.path.join(tmp, "data"), per_class=6)
+        out = os.path.join(tmp, "bf16.pth")
+        fer_train(exe, data, out, "--precision", "bf16", "--input-size", 48, "--epochs", 6, "--batch-size", 8,
+                  "--lr", 2e-3, "--no-augment")
+        hist = load_metrics(out)["epochs"]
+        print(f"bf16: train loss {hist[0]['train_loss']:.3f} -> {hist[-1]['train_loss']:.3f}")
+        assert hist[-1]["train_loss"] < 0.7 * hist[0]["train_loss"], hist
+        sd = torch.load(out)["state_dict"]
+        assert all(v.dtype in (torch.float32, torch.int64) for v in sd.values()), "fp32 master weights are saved"
+        info = json.loads(run([fer_debug, "info", out]).stdout)
+        assert info["training"]["precision"] == "bf16"
+        ev = json.loads(run([fer_eval, "--model", out, "--split", out.replace(".pth", ".split.json"), "--json"]).stdout)
+        assert abs(ev["accuracy"] - load_metrics(out)["best_val_acc"]) < 1e-9, ev["accuracy"]
+
+        p = fer_train(exe, data, os.path.join(tmp, "haar.pth"), "--detector", "haar", "--margin", 0.1,
+                      "--input-size", 32, "--epochs", 1, "--batch-size", 8)
+        m = re.search(r"haar found no face in (\d+) of (\d+) images", p.stderr)
+        assert m, p.stderr
+        missed, total = map(int, m.groups())
+        print(f"haar: no face in {missed} of {total} crops")
+        assert total == 30 and missed < total
+
+
+if __name__ == "__main__":
+    main()
