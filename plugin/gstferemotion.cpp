@@ -490,8 +490,9 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
       g_param_spec_double("nms-threshold", "NMS threshold", "yunet: of two boxes overlapping more than this "
                           "(intersection over union), the weaker is dropped", 0.0, 1.0, DEFAULT_NMS_THRESHOLD, flags));
   g_object_class_install_property(gobject_class, PROP_DETECTION_SIZE,
-      g_param_spec_int("detection-size", "Detection size", "yunet: frames are scaled so their longest side is this "
-                       "before detection (0 = never; smaller is faster and misses small faces)", 0, 4096,
+      g_param_spec_int("detection-size", "Detection size", "Frames are scaled so their longest side is this before "
+                       "detection (yunet: down or up; haar: down only; 0 = never; smaller is faster and misses small "
+                       "faces)", 0, 4096,
                        DEFAULT_DETECTION_SIZE, flags));
   g_object_class_install_property(gobject_class, PROP_ALIGN,
       g_param_spec_boolean("align", "Align", "Turn each face so its eyes are level and crop a square around it "

@@ -1,5 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
 #include "fer/face_detector.hpp"
 
 TEST(FaceCropRect, GrowsByMarginAndClampsToFrame) {
@@ -39,4 +44,26 @@ TEST(FaceDetector, UnknownKindAndMissingCascadeAreNamed) {
 TEST(FaceDetector, HaarFindsNothingOnAFlatFrame) {
   auto d = fer::make_face_detector(fer::DetectorOptions{});
   EXPECT_TRUE(d->detect(cv::Mat(240, 320, CV_8UC3, cv::Scalar::all(128))).empty());
+}
+
+TEST(FaceDetector, HaarSearchesLargeFramesAtInputSizeAndAnswersInFramePixels) {
+  const char* shared = std::getenv("FER_SHARED");
+  const std::string dir = std::string(shared ? shared : "../shared") + "/data/faces5/Happy/";
+  std::vector<cv::String> files;
+  cv::glob(dir + "*.jpg", files);
+  if (files.empty()) GTEST_SKIP() << dir << " absent (set FER_SHARED)";
+  const cv::Mat face = cv::imread(files.front());
+  cv::Mat frame(960, 1280, CV_8UC3, cv::Scalar(110, 120, 130));
+  cv::resize(face, frame(cv::Rect(400, 200, 448, 448)), {448, 448});
+
+  fer::DetectorOptions full, scaled;
+  full.input_size = 0;
+  scaled.input_size = 640;
+  const auto a = fer::make_face_detector(full)->detect(frame);
+  const auto b = fer::make_face_detector(scaled)->detect(frame);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  const double overlap = (a[0].box & b[0].box).area() / double((a[0].box | b[0].box).area());
+  EXPECT_GT(overlap, 0.8) << a[0].box << " vs " << b[0].box;
+  EXPECT_GT((b[0].box & cv::Rect(400, 200, 448, 448)).area(), 0.5 * b[0].box.area());
 }

@@ -19,6 +19,8 @@ class WholeFrameDetector : public FaceDetector {
 };
 
 // The original project's detector: OpenCV's frontal face cascade on the grey frame.
+constexpr int kCascadeWindow = 24;  // haarcascade_frontalface_default's window
+
 class HaarDetector : public FaceDetector {
  public:
   explicit HaarDetector(const DetectorOptions& o) : opts_(o) {
@@ -33,9 +35,18 @@ class HaarDetector : public FaceDetector {
     cv::Mat grey;
     if (frame.channels() == 1) grey = frame;
     else cv::cvtColor(frame, grey, frame.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
+    // Frames larger than input_size are searched at that size: the cascade's cost grows with the
+    // pixel count, while faces that matter stay far above its 24 px window.
+    const int side = std::max(grey.cols, grey.rows);
+    const double scale = opts_.input_size > 0 && side > opts_.input_size ? double(opts_.input_size) / side : 1.0;
+    cv::Mat search = grey;
+    if (scale < 1.0) cv::resize(grey, search, cv::Size(), scale, scale, cv::INTER_AREA);
+    const int min_size = std::max(kCascadeWindow, static_cast<int>(std::lround(opts_.min_face_size * scale)));
     std::vector<cv::Rect> boxes;
-    cascade_.detectMultiScale(grey, boxes, opts_.scale_factor, opts_.min_neighbors, 0,
-                              cv::Size(opts_.min_face_size, opts_.min_face_size));
+    cascade_.detectMultiScale(search, boxes, opts_.scale_factor, opts_.min_neighbors, 0, cv::Size(min_size, min_size));
+    if (scale < 1.0)
+      for (auto& b : boxes)
+        b = cv::Rect(cvRound(b.x / scale), cvRound(b.y / scale), cvRound(b.width / scale), cvRound(b.height / scale));
     std::sort(boxes.begin(), boxes.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.x < b.x; });
     std::vector<Face> faces;
     for (const auto& b : boxes) faces.push_back({b & cv::Rect(0, 0, frame.cols, frame.rows), 1.f, {}});
