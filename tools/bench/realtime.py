@@ -185,7 +185,9 @@ def main():
         print(f"original Python loop: {py_fps:.1f} fps ({faces_per_frame:.2f} faces a frame)")
         decode = decode_only(video)
         for name, extra in (("element, interval=1, precision=fp32", ["interval=1", "precision=fp32"]),
-                            ("element, interval=1, precision=auto", ["interval=1"])):
+                            ("element, interval=1, precision=auto", ["interval=1"]),
+                            ("element, interval=1, precision=auto, detect-interval=3",
+                             ["interval=1", "detect-interval=3"])):
             secs = element_fps(args.build, video, model_path, extra, args.threads)
             fps = args.frames / secs
             print(f"{name}: {fps:.1f} fps offline (decode alone {args.frames / decode:.0f} fps), "
