@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fer/atomic_file.hpp"
 #include "fer/errors.hpp"
 #include "network.hpp"
 #include "state_dict.hpp"
@@ -37,23 +38,6 @@ IValue from_json(const nlohmann::json& j) {
   return IValue();
 }
 
-void write_atomically(const std::string& path, const std::vector<char>& bytes) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw ModelError("cannot write model file '" + tmp + "' (disk full or no permission?)");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw ModelError("cannot move '" + tmp + "' to '" + path + "'");
-  }
-}
-
 }  // namespace
 
 std::vector<char> serialize_model(const ModelInfo& info, const torch::nn::Module& model) {
@@ -84,7 +68,12 @@ void Classifier::save(const std::string& path, const std::string& training_json)
     throw ModelError("cannot save '" + path + "': TorchScript models are kept in their own format");
   ModelInfo info = impl_->info;
   info.training_json = training_json;
-  write_atomically(path, serialize_model(info, *impl_->resnet));
+  const std::vector<char> bytes = serialize_model(info, *impl_->resnet);
+  try {
+    write_file_atomically(path, {bytes.data(), bytes.size()});
+  } catch (const std::runtime_error& e) {
+    throw ModelError(std::string("model file: ") + e.what());
+  }
 }
 
 }  // namespace fer

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "fer/atomic_file.hpp"
 #include "fer/train/dataset.hpp"
 
 namespace fer::train {
@@ -102,19 +103,10 @@ void write_history_csv(const std::string& path, const std::vector<EpochRecord>& 
 }
 
 void write_text_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw DataError("cannot write '" + tmp + "' (disk full or no permission?)");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw DataError("cannot move '" + tmp + "' to '" + path + "'");
+  try {
+    write_file_atomically(path, text);
+  } catch (const std::runtime_error& e) {
+    throw DataError(e.what());
   }
 }
 
