@@ -108,6 +108,12 @@ struct _GstFerEmotion {
 G_DEFINE_TYPE(GstFerEmotion, gst_feremotion, GST_TYPE_VIDEO_FILTER);
 GST_ELEMENT_REGISTER_DEFINE(feremotion, "feremotion", GST_RANK_NONE, GST_TYPE_FEREMOTION);
 
+/* The four property enums register the same way: once, thread-safely. */
+static GType register_enum_once(GType* type, const char* name, const GEnumValue* values) {
+  if (g_once_init_enter(type)) g_once_init_leave(type, g_enum_register_static(name, values));
+  return *type;
+}
+
 GType gst_feremotion_detector_get_type(void) {
   static GType type = 0;
   static const GEnumValue values[] = {
@@ -116,8 +122,7 @@ GType gst_feremotion_detector_get_type(void) {
       {GST_FEREMOTION_DETECTOR_YUNET, "YuNet (ONNX from opencv_zoo, set detector-model): turned and small faces, "
        "landmarks for align", "yunet"},
       {0, nullptr, nullptr}};
-  if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstFerEmotionDetector", values));
-  return type;
+  return register_enum_once(&type, "GstFerEmotionDetector", values);
 }
 
 GType gst_feremotion_updates_get_type(void) {
@@ -128,8 +133,7 @@ GType gst_feremotion_updates_get_type(void) {
       {GST_FEREMOTION_UPDATES_ON_FACE, "Send a message for every frame with at least one face", "on_face"},
       {GST_FEREMOTION_UPDATES_NONE, "Send no messages", "none"},
       {0, nullptr, nullptr}};
-  if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstFerEmotionUpdates", values));
-  return type;
+  return register_enum_once(&type, "GstFerEmotionUpdates", values);
 }
 
 GType gst_feremotion_precision_get_type(void) {
@@ -139,8 +143,7 @@ GType gst_feremotion_precision_get_type(void) {
       {GST_FEREMOTION_PRECISION_FP32, "32-bit floats", "fp32"},
       {GST_FEREMOTION_PRECISION_BF16, "bfloat16 weights and activations", "bf16"},
       {0, nullptr, nullptr}};
-  if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstFerEmotionPrecision", values));
-  return type;
+  return register_enum_once(&type, "GstFerEmotionPrecision", values);
 }
 
 GType gst_feremotion_async_get_type(void) {
@@ -150,8 +153,7 @@ GType gst_feremotion_async_get_type(void) {
       {GST_FEREMOTION_ASYNC_OFF, "On the streaming thread: every frame carries its own classification", "off"},
       {GST_FEREMOTION_ASYNC_ON, "On a worker thread: frames never wait; results join their faces when ready", "on"},
       {0, nullptr, nullptr}};
-  if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstFerEmotionAsync", values));
-  return type;
+  return register_enum_once(&type, "GstFerEmotionAsync", values);
 }
 
 /* Asks upstream once whether it is live (a camera, RTSP): then classification must not hold frames. */
