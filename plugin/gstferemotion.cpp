@@ -17,6 +17,7 @@
 #include <string>
 
 #include "emotion_engine.hpp"
+#include "results_json.hpp"
 #include "results_out.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(gst_feremotion_debug);
@@ -46,6 +47,7 @@ enum {
   PROP_ALIGN,
   PROP_ASYNC,
   PROP_DETECT_INTERVAL,
+  PROP_RESULTS_FILE,
 };
 
 #define DEFAULT_MODEL nullptr
@@ -68,6 +70,7 @@ enum {
 #define DEFAULT_ALIGN FALSE
 #define DEFAULT_ASYNC GST_FEREMOTION_ASYNC_AUTO
 #define DEFAULT_DETECT_INTERVAL 0
+#define DEFAULT_RESULTS_FILE nullptr
 /* What detect-interval=0 means on a live source: measured with tools/bench/realtime.py, every
  * third frame keeps a 640x480 30 fps camera at 30 fps with no delay; every frame falls behind. */
 #define LIVE_DETECT_INTERVAL 3
@@ -103,6 +106,10 @@ struct _GstFerEmotion {
   gint detect_interval;
   gint upstream_live; /* -1 unknown, else the answer of the latency query */
   gint said_haar_fallback;  /* detector=yunet without detector-model: logged once */
+  gchar* results_file;
+  feremotion::JsonLinesWriter* results_json; /* open while results-file is set, start to stop */
+  gint64 frame_number;
+  gboolean said_write_failed;
 };
 
 G_DEFINE_TYPE(GstFerEmotion, gst_feremotion, GST_TYPE_VIDEO_FILTER);
@@ -277,6 +284,10 @@ static void gst_feremotion_set_property(GObject* object, guint prop_id, const GV
     case PROP_ALIGN: self->align = g_value_get_boolean(value); break;
     case PROP_ASYNC: self->async = static_cast<GstFerEmotionAsync>(g_value_get_enum(value)); break;
     case PROP_DETECT_INTERVAL: self->detect_interval = g_value_get_int(value); break;
+    case PROP_RESULTS_FILE:
+      g_free(self->results_file);
+      self->results_file = g_value_dup_string(value);
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -308,6 +319,7 @@ static void gst_feremotion_get_property(GObject* object, guint prop_id, GValue* 
     case PROP_ALIGN: g_value_set_boolean(value, self->align); break;
     case PROP_ASYNC: g_value_set_enum(value, self->async); break;
     case PROP_DETECT_INTERVAL: g_value_set_int(value, self->detect_interval); break;
+    case PROP_RESULTS_FILE: g_value_set_string(value, self->results_file); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -329,6 +341,20 @@ static gboolean gst_feremotion_start(GstBaseTransform* trans) {
                        s.detector.kind.c_str()));
     return FALSE;
   }
+  GST_OBJECT_LOCK(self);
+  const std::string results_file = self->results_file ? self->results_file : "";
+  GST_OBJECT_UNLOCK(self);
+  if (!results_file.empty()) {
+    try {
+      self->results_json->open(results_file);
+    } catch (const std::exception& e) {
+      self->engine->stop();
+      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("%s", e.what()), ("results-file '%s'", results_file.c_str()));
+      return FALSE;
+    }
+  }
+  self->frame_number = 0;
+  self->said_write_failed = FALSE;
   const auto info = self->engine->model()->info();
   GST_INFO_OBJECT(self, "model %s (%s, %s, %zu classes, %d px, %s)", info.path.c_str(), fer::model_kind_name(info.kind),
                   info.arch.c_str(), info.classes.size(), info.input_size, info.precision.c_str());
@@ -339,7 +365,9 @@ static gboolean gst_feremotion_start(GstBaseTransform* trans) {
 }
 
 static gboolean gst_feremotion_stop(GstBaseTransform* trans) {
-  GST_FEREMOTION(trans)->engine->stop();
+  GstFerEmotion* self = GST_FEREMOTION(trans);
+  self->engine->stop();
+  self->results_json->close();
   return TRUE;
 }
 
@@ -370,6 +398,7 @@ static GstFlowReturn gst_feremotion_transform_frame_ip(GstVideoFilter* filter, G
   if (s.analyzer.detect_interval == 0) s.analyzer.detect_interval = upstream_is_live(self) ? LIVE_DETECT_INTERVAL : 1;
 
   feremotion::FrameResults r;
+  const gint64 frame_number = self->frame_number++;
   const auto t0 = std::chrono::steady_clock::now();
   try {
     r = self->engine->process(frame, s);
@@ -389,6 +418,15 @@ static GstFlowReturn gst_feremotion_transform_frame_ip(GstVideoFilter* filter, G
                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   const auto& classes = r.model->info().classes;
   feremotion::attach_roi_metas(frame->buffer, r.faces, classes);
+  if (self->results_json->is_open() &&
+      !self->results_json->write(frame_number, GST_BUFFER_PTS(frame->buffer), r.faces, classes) &&
+      !self->said_write_failed) {
+    /* Keep the stream going: the video matters more than the side file. */
+    self->said_write_failed = TRUE;
+    GST_ELEMENT_WARNING(self, RESOURCE, WRITE, ("Could not write results to '%s' (disk full?)",
+                        self->results_json->path().c_str()), ("results from frame %" G_GINT64_FORMAT " on are missing",
+                        frame_number));
+  }
   if (should_post(self, updates, r))
     gst_element_post_message(GST_ELEMENT(self),
                              feremotion::make_results_message(GST_BASE_TRANSFORM(self), frame->buffer, r.faces, classes));
@@ -399,6 +437,8 @@ static void gst_feremotion_finalize(GObject* object) {
   GstFerEmotion* self = GST_FEREMOTION(object);
   delete self->engine;
   delete self->last_labels;
+  delete self->results_json;
+  g_free(self->results_file);
   g_free(self->model);
   g_free(self->labels);
   g_free(self->detector_model);
@@ -431,6 +471,9 @@ static void gst_feremotion_init(GstFerEmotion* self) {
   self->async = DEFAULT_ASYNC;
   self->detect_interval = DEFAULT_DETECT_INTERVAL;
   self->upstream_live = -1;
+  self->results_file = g_strdup(DEFAULT_RESULTS_FILE);
+  self->results_json = new feremotion::JsonLinesWriter();
+  self->frame_number = 0;
 }
 
 static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
@@ -512,6 +555,12 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
       g_param_spec_enum("async-classify", "Asynchronous classification", "Classify on a worker thread so the "
                         "stream never waits (results join their faces a few frames later)",
                         gst_feremotion_async_get_type(), DEFAULT_ASYNC, flags));
+
+  g_object_class_install_property(gobject_class, PROP_RESULTS_FILE,
+      g_param_spec_string("results-file", "Results file", "Write the results as JSON lines to this file, one "
+                          "object a frame (frame, pts, time, faces with box, track_id, label, confidence, scores); "
+                          "opened when the element starts", DEFAULT_RESULTS_FILE,
+                          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
 
   gst_element_class_set_static_metadata(element_class, "Facial emotion recognition", "Filter/Analyzer/Video",
       "Detects faces and classifies their emotion with a ResNet (LibTorch); results as ROI metas and bus messages",

@@ -1,0 +1,69 @@
+"""The README's demo command end to end (smaller sizes, the build that is there): every output is
+made, the element's video results are right against the drawn ground truth, and FER_MODEL skips
+training."""
+import os
+import re
+import shutil
+import sys
+import tempfile
+
+from fixture import BUILD, SOURCE, check, count_video_frames, match, read_jsonl, run
+
+FRAMES = 90
+
+
+def demo(out, **env):
+    e = dict(os.environ, FER_SKIP_SETUP="1", FER_BUILD=os.path.relpath(BUILD, SOURCE), FER_DEMO_OUT=out,
+             FER_DEMO_FRAMES=str(FRAMES), **env)
+    return run([os.path.join(SOURCE, "tools", "demo.sh")], env=e, cwd=SOURCE)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="fer-demo-")
+    try:
+        out = os.path.join(tmp, "out")
+        p = demo(out, FER_DEMO_PER_CLASS="120", FER_DEMO_EPOCHS="10")
+        print(p.stdout[-1500:])
+        for f in ["model.pth", "model.metrics.json", "model.curves.png", "scene.avi", "annotated.avi", "results.jsonl"]:
+            check(os.path.getsize(os.path.join(out, f)) > 0, f"demo wrote {f}")
+        check(len(os.listdir(os.path.join(out, "predicted"))) == 10, "10 annotated stills (2 a class)")
+        check(sorted(os.listdir(os.path.join(out, "faces"))) == ["Anger", "Fear", "Happy", "Neutral", "Sad"],
+              "a folder per emotion")
+
+        acc = re.search(r"model accuracy:\s+([0-9.]+)%", p.stdout)
+        check(acc and float(acc.group(1)) >= 70, f"validation accuracy on drawn faces >= 70% ({acc and acc.group(0)})")
+        check(re.search(r"element speed:\s+[0-9.]+ frames/s", p.stdout) is not None, "summary gives the fps")
+
+        # The video, checked here against the drawn ground truth (not with fer-synth's scorer).
+        results = read_jsonl(os.path.join(out, "results.jsonl"))
+        truth = read_jsonl(os.path.join(out, "scene.avi.truth.jsonl"))
+        check([r["frame"] for r in results] == list(range(FRAMES)), f"one results line a frame, {FRAMES} in order")
+        pts = [r["pts"] for r in results]
+        check(all(b > a for a, b in zip(pts, pts[1:])), "pts increase")
+        check(abs(results[-1]["time"] - (FRAMES - 1) / 30) < 0.02, "time is the frame's position in seconds")
+        total, found, false, right = match(truth, results)
+        print(f"video: {found}/{total} faces found, {false} false boxes, {right}/{found} labels right")
+        check(found >= 0.9 * total, "the default (Haar) detector finds >= 90% of the drawn faces in the frames")
+        check(false <= 0.1 * max(found, 1), "at most 10% false boxes")
+        check(right >= 0.7 * found, "the demo model labels >= 70% of the found faces right")
+        check(f"labels right on {right}/{found}" in p.stdout, "fer-synth's scorer agrees with this count")
+        check(count_video_frames(os.path.join(out, "annotated.avi")) == FRAMES, "annotated video has every frame")
+
+        # FER_MODEL: no training, same element run.
+        out2 = os.path.join(tmp, "out2")
+        p2 = demo(out2, FER_MODEL=os.path.join(out, "model.pth"), FER_DEMO_PER_CLASS="2")
+        check("fer-train" not in p2.stdout and not os.path.exists(os.path.join(out2, "model.pth")),
+              "FER_MODEL skips training")
+        check(len(read_jsonl(os.path.join(out2, "results.jsonl"))) == FRAMES, "FER_MODEL: the video is labelled")
+        # FER_DATA: a data set of the user's trains (one epoch is enough to show the path is taken).
+        out3 = os.path.join(tmp, "out3")
+        p3 = demo(out3, FER_DATA=os.path.join(out, "faces"), FER_DEMO_EPOCHS="1")
+        check(f"your data set {os.path.join(out, 'faces')}" in p3.stdout and not os.path.exists(os.path.join(out3, "faces")),
+              "FER_DATA trains on the given folder, draws nothing")
+        check(os.path.exists(os.path.join(out3, "model.pth")), "FER_DATA: a model is trained")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
