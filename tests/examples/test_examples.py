@@ -106,6 +106,12 @@ def main():
     got = {f["label"] for x in read_jsonl(out_json2) for f in x["faces"]}
     check(got and got <= set(labels.split(",")), f"the element names the classes labels= gives ({sorted(got)})")
 
+    # results-file in a folder that does not exist: the start fails with an error naming it.
+    p = run(["gst-launch-1.0", "videotestsrc", "num-buffers=2", "!", "feremotion", f"model={model}",
+             "results-file=/nonexistent-dir/r.jsonl", "!", "fakesink"], expect=None, env=gst_env())
+    check(p.returncode != 0 and "cannot write results file '/nonexistent-dir/r.jsonl'" in p.stdout + p.stderr,
+          "an unwritable results-file fails the start, naming the file")
+
 
 if __name__ == "__main__":
     sys.exit(main())
