@@ -1,4 +1,5 @@
 // Background classification gives the numbers the synchronous path gives, one frame later.
+#include <optional>
 #include <gtest/gtest.h>
 
 #include "fer/frame_analyzer.hpp"
@@ -68,6 +69,44 @@ TEST(FrameAnalyzer, DetectsEveryNthFrameAndMovesFacesAtTheirVelocityBetween) {
   EXPECT_EQ(detector.calls, (std::vector<int64_t>{0, 2, 4}));
   // frame 1: one sighting, no velocity yet; frame 3: 5 px/frame from frames 0 and 2
   EXPECT_EQ(xs, (std::vector<int>{10, 10, 20, 25, 30}));
+}
+
+// The same face, which can also be found again near where it was: it moves 5 px right and,
+// between full detections, 3 px down, which no velocity predicts.
+class RefindableFace : public MovingFace {
+ public:
+  std::optional<fer::Face> find_near(const cv::Mat&, const cv::Rect& expected) override {
+    near_calls.push_back({frame_, expected});
+    fer::Face f;
+    f.box = cv::Rect(10 + 5 * static_cast<int>(frame_), 13, 20, 20);
+    return f;
+  }
+  std::vector<std::pair<int64_t, cv::Rect>> near_calls;
+};
+
+TEST(FrameAnalyzer, BetweenDetectionsFacesAreFoundAgainNearTheirTracks) {
+  auto model = fer::Classifier::create("resnet18", fer::default_classes(), 32);
+  RefindableFace detector;
+  cv::Mat frame(64, 128, CV_8UC3, cv::Scalar::all(90));
+  fer::FrameAnalyzer analyzer;
+  fer::AnalyzerSettings s;
+  s.detect_interval = 3;
+  std::vector<cv::Rect> boxes;
+  for (int64_t f = 0; f < 4; ++f) {
+    detector.frame_ = f;
+    const auto out = analyzer.process(detector, model, frame, [&](const cv::Rect& r) { return frame(r).clone(); }, s);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].track_id, 1);
+    boxes.push_back(out[0].box);
+  }
+  EXPECT_EQ(detector.calls, (std::vector<int64_t>{0, 3}));
+  // Frames 1 and 2 take the boxes the local search found, not extrapolations.
+  EXPECT_EQ(boxes, (std::vector<cv::Rect>{{10, 10, 20, 20}, {15, 13, 20, 20}, {20, 13, 20, 20}, {25, 10, 20, 20}}));
+  // Frame 1 searched where frame 0 saw the face (no velocity yet); frame 2 where frame 1's
+  // find put it, moved at the velocity between them (5 px right, 3 down).
+  ASSERT_EQ(detector.near_calls.size(), 2u);
+  EXPECT_EQ(detector.near_calls[0].second, cv::Rect(10, 10, 20, 20));
+  EXPECT_EQ(detector.near_calls[1].second, cv::Rect(20, 16, 20, 20));
 }
 
 }  // namespace

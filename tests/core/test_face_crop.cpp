@@ -67,3 +67,36 @@ TEST(FaceDetector, HaarSearchesLargeFramesAtInputSizeAndAnswersInFramePixels) {
   EXPECT_GT(overlap, 0.8) << a[0].box << " vs " << b[0].box;
   EXPECT_GT((b[0].box & cv::Rect(400, 200, 448, 448)).area(), 0.5 * b[0].box.area());
 }
+
+TEST(FaceDetector, HaarFindsAMovedFaceAgainNearItsLastBox) {
+  const char* shared = std::getenv("FER_SHARED");
+  const std::string dir = std::string(shared ? shared : "../shared") + "/data/faces5/Neutral/";
+  std::vector<cv::String> files;
+  cv::glob(dir + "*.jpg", files);
+  if (files.empty()) GTEST_SKIP() << dir << " absent (set FER_SHARED)";
+  cv::Mat face;
+  auto frame_with_face_at = [&](cv::Point at) {
+    cv::Mat frame(480, 640, CV_8UC3, cv::Scalar(110, 120, 130));
+    face.copyTo(frame(cv::Rect(at, face.size())));
+    cv::Mat g;
+    cv::cvtColor(frame, g, cv::COLOR_BGR2GRAY);
+    return g;
+  };
+  auto d = fer::make_face_detector(fer::DetectorOptions{});
+  std::vector<fer::Face> before;
+  for (const auto& file : files) {  // the first crop the cascade finds at this size
+    cv::resize(cv::imread(file), face, {160, 160});
+    before = d->detect(frame_with_face_at({200, 150}));
+    if (before.size() == 1) break;
+  }
+  ASSERT_EQ(before.size(), 1u);
+  const cv::Mat moved = frame_with_face_at({230, 140});
+  const auto full = d->detect(moved);
+  ASSERT_EQ(full.size(), 1u);
+  const auto again = d->find_near(moved, before[0].box);
+  ASSERT_TRUE(again.has_value());
+  const double overlap = (again->box & full[0].box).area() / double((again->box | full[0].box).area());
+  EXPECT_GT(overlap, 0.8) << again->box << " vs the full search's " << full[0].box;
+  // Gone from there: nothing is found, even though a full search elsewhere would find it.
+  EXPECT_FALSE(d->find_near(frame_with_face_at({420, 300}), before[0].box).has_value());
+}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,15 @@ class FaceDetector {
   virtual ~FaceDetector() = default;
   // frame: BGR or GRAY8. Faces sorted left to right.
   virtual std::vector<Face> detect(const cv::Mat& frame) = 0;
+  // The face last seen at `expected`, found again close by and at a similar size: a search of a
+  // small part of the frame, so tracked faces get a real box on frames between full detections.
+  // Empty where it is not there, or where the detector has no such search (the tracker then
+  // moves the face at its velocity).
+  virtual std::optional<Face> find_near(const cv::Mat& frame, const cv::Rect& expected) {
+    (void)frame;
+    (void)expected;
+    return std::nullopt;
+  }
 };
 
 // Throws std::runtime_error naming the kind or the model file when it cannot be made.

@@ -30,7 +30,12 @@ class FaceTracker {
   // Where the faces seen at the last detection should be now, moving at their velocity:
   // (track index, face) pairs.
   std::vector<std::pair<size_t, Face>> predict(int64_t frame, const cv::Size& bounds) const;
-  void reset() { tracks_.clear(); }
+  // A tracked face found again between full detections (FaceDetector::find_near).
+  void refresh(size_t track, const Face& face, int64_t frame);
+  void reset() {
+    tracks_.clear();
+    last_update_ = -1;
+  }
 
   double min_iou = 0.3;
   int max_missed = 10;
@@ -38,6 +43,7 @@ class FaceTracker {
  private:
   std::vector<Track> tracks_;
   int next_id_ = 1;
+  int64_t last_update_ = -1;  // frame of the last full detection
 };
 
 double iou(const cv::Rect& a, const cv::Rect& b);

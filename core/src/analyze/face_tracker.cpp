@@ -5,6 +5,17 @@
 
 namespace fer {
 
+namespace {
+
+// Velocity from where the track was last seen to where it is now.
+void move_to(Track& t, const cv::Rect& box, int64_t frame) {
+  if (t.seen_at < frame && t.box.area() > 0) t.velocity = cv::Point2f(box.tl() - t.box.tl()) / float(frame - t.seen_at);
+  t.box = box;
+  t.seen_at = frame;
+}
+
+}  // namespace
+
 double iou(const cv::Rect& a, const cv::Rect& b) {
   const double inter = (a & b).area();
   const double uni = a.area() + b.area() - inter;
@@ -12,6 +23,7 @@ double iou(const cv::Rect& a, const cv::Rect& b) {
 }
 
 std::vector<size_t> FaceTracker::update(const std::vector<cv::Rect>& boxes, int64_t frame) {
+  last_update_ = frame;
   std::vector<std::tuple<double, size_t, size_t>> pairs;  // (iou, box, track)
   for (size_t b = 0; b < boxes.size(); ++b)
     for (size_t t = 0; t < tracks_.size(); ++t)
@@ -35,13 +47,7 @@ std::vector<size_t> FaceTracker::update(const std::vector<cv::Rect>& boxes, int6
       t.seen_at = frame;
       tracks_.push_back(std::move(t));
     }
-    Track& t = tracks_[of_box[b]];
-    if (t.seen_at < frame && t.box.area() > 0) {
-      const cv::Point2f moved = (boxes[b].tl() - t.box.tl());
-      t.velocity = moved / static_cast<float>(frame - t.seen_at);
-    }
-    t.box = boxes[b];
-    t.seen_at = frame;
+    move_to(tracks_[of_box[b]], boxes[b], frame);
   }
   // Drop stale tracks, keeping the indices handed out above valid.
   std::vector<Track> kept;
@@ -57,13 +63,16 @@ std::vector<size_t> FaceTracker::update(const std::vector<cv::Rect>& boxes, int6
   return of_box;
 }
 
+void FaceTracker::refresh(size_t track, const Face& face, int64_t frame) {
+  move_to(tracks_[track], face.box, frame);
+  tracks_[track].last_face = face;
+}
+
 std::vector<std::pair<size_t, Face>> FaceTracker::predict(int64_t frame, const cv::Size& bounds) const {
-  int64_t last = -1;
-  for (const auto& t : tracks_) last = std::max(last, t.seen_at);
   std::vector<std::pair<size_t, Face>> out;
   for (size_t i = 0; i < tracks_.size(); ++i) {
     const Track& t = tracks_[i];
-    if (t.seen_at != last) continue;  // only what the last detection saw
+    if (t.seen_at < last_update_) continue;  // only what the last full detection saw
     Face f = t.last_face;
     const cv::Point shift(cvRound(t.velocity.x * (frame - t.seen_at)), cvRound(t.velocity.y * (frame - t.seen_at)));
     f.box = (t.box + shift) & cv::Rect(0, 0, bounds.width, bounds.height);

@@ -37,6 +37,11 @@ std::vector<FaceResult> FrameAnalyzer::process(FaceDetector& detector, const std
     for (size_t i = 0; i < faces.size(); ++i) tracker_.tracks()[track_of[i]].last_face = faces[i];
   } else {
     for (auto& [track, face] : tracker_.predict(frame, detect_on.size())) {
+      // Found again near its predicted place, the face gets a true box; else it keeps moving.
+      if (auto found = detector.find_near(detect_on, face.box)) {
+        face = std::move(*found);
+        tracker_.refresh(track, face, frame);
+      }
       track_of.push_back(track);
       faces.push_back(std::move(face));
     }

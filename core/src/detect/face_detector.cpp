@@ -1,6 +1,7 @@
 #include "fer/face_detector.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -51,6 +52,28 @@ class HaarDetector : public FaceDetector {
     std::vector<Face> faces;
     for (const auto& b : boxes) faces.push_back({b & cv::Rect(0, 0, frame.cols, frame.rows), 1.f, {}});
     return faces;
+  }
+
+  std::optional<Face> find_near(const cv::Mat& frame, const cv::Rect& expected) override {
+    if (frame.channels() != 1 || expected.area() == 0) return std::nullopt;  // the element gives grey
+    // Half a face of room on each side; sizes within a quarter of the last box. Scales outside
+    // that range, which make most of a full search's cost, are skipped.
+    const int side = std::max(expected.width, expected.height);
+    const cv::Rect region = cv::Rect(expected.x - side / 2, expected.y - side / 2, expected.width + side,
+                                     expected.height + side) & cv::Rect(0, 0, frame.cols, frame.rows);
+    const int lo = std::max(kCascadeWindow, side * 3 / 4), hi = side * 5 / 4 + 1;
+    if (region.width < lo || region.height < lo) return std::nullopt;
+    std::vector<cv::Rect> boxes;
+    cascade_.detectMultiScale(frame(region), boxes, opts_.scale_factor, opts_.min_neighbors, 0, cv::Size(lo, lo),
+                              cv::Size(hi, hi));
+    std::optional<Face> best;
+    double best_overlap = 0;
+    for (const auto& b : boxes) {
+      const cv::Rect box = b + region.tl();
+      const double overlap = (box & expected).area() / static_cast<double>((box | expected).area());
+      if (overlap > best_overlap) best_overlap = overlap, best = Face{box, 1.f, {}};
+    }
+    return best;
   }
 
  private:
