@@ -97,10 +97,11 @@ def main():
             assert same_labels >= 0.9 * compared, f"{fmt}: only {same_labels}/{compared} labels match BGR's"
 
         # 5. async classification on a live source: a static scene ends with the labels the
-        # synchronous element gives (each scene held for 8 frames at 20 fps)
+        # synchronous element gives (each scene held for 8 frames at 20 fps). Full detection on
+        # every frame here, so that only classification differs from the reference.
         held = [f for f in frames[:6] for _ in range(8)]
-        live, _, err = run_frames(held, element.replace("smoothing=0", "smoothing=0 async-classify=auto"),
-                                  fps=20, live=True)
+        live, _, err = run_frames(held, element.replace("smoothing=0", "smoothing=0 async-classify=auto "
+                                                        "detect-interval=1"), fps=20, live=True)
         assert err is None, err
         # the stream did not wait: the first frame left before its faces were classified
         assert live[0] == [], f"first live frame already had results: {live[0]}"
@@ -109,6 +110,24 @@ def main():
             last = sorted((f["box"], f["label"]) for f in live[8 * k + 7])
             assert last == want, f"scene {k}: async {last} vs sync {want}"
         print("async on a live source: the last frame of each of 6 held scenes has the synchronous labels")
+
+        # 5b. the live defaults (full detection every 3rd frame, faces found again near their tracks
+        # in between): the last three frames of each held scene, two of them between detections,
+        # have its faces, boxes within IoU 0.8 of a full search's, and the last one the labels.
+        live, _, err = run_frames(held, element.replace("smoothing=0", "smoothing=0 async-classify=auto"),
+                                  fps=20, live=True)
+        assert err is None, err
+        for k in range(6):
+            for j in (5, 6, 7):
+                got = live[8 * k + j]
+                assert len(got) == len(ref[k]), f"scene {k} frame {j}: {got} vs {ref[k]}"
+                for w in ref[k]:
+                    m = max(got, key=lambda h: iou(h["box"], w["box"]))
+                    assert iou(m["box"], w["box"]) >= 0.8, f"scene {k} frame {j}: {w} not in {got}"
+                    if j == 7:
+                        assert m["label"] == w["label"], f"scene {k}: async {m} vs sync {w}"
+        print("live defaults: the last 3 frames of each held scene keep its faces (IoU >= 0.8 with a full "
+              "search), the last one its labels")
 
         # 6. the webcam line with videotestsrc standing in, no converter, in the formats cameras give
         for fmt in ("YUY2", "NV12", "I420"):
