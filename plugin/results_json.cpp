@@ -32,9 +32,14 @@ bool JsonLinesWriter::write(int64_t frame, GstClockTime pts, const std::vector<f
   for (const auto& f : faces) {
     nlohmann::ordered_json scores = nlohmann::ordered_json::object();
     for (size_t c = 0; c < classes.size() && c < f.probs.size(); ++c) scores[classes[c]] = f.probs[c];
-    line["faces"].push_back({{"x", f.box.x}, {"y", f.box.y}, {"width", f.box.width}, {"height", f.box.height},
-                             {"track_id", f.track_id}, {"label", classes[f.label_id]}, {"label_id", f.label_id},
-                             {"confidence", f.confidence}, {"fresh", f.fresh}, {"scores", scores}});
+    nlohmann::ordered_json face{{"x", f.box.x}, {"y", f.box.y}, {"width", f.box.width}, {"height", f.box.height},
+                                {"track_id", f.track_id}, {"label", classes[f.label_id]}, {"label_id", f.label_id},
+                                {"confidence", f.confidence}, {"fresh", f.fresh}, {"scores", scores}};
+    if (!f.landmarks.empty()) {
+      face["landmarks"] = nlohmann::ordered_json::array();
+      for (const auto& p : f.landmarks) face["landmarks"].push_back({p.x, p.y});
+    }
+    line["faces"].push_back(std::move(face));
   }
   const std::string text = line.dump() + "\n";
   // Flushed per frame: a reader tailing the file sees each frame, and a crash loses at most one.

@@ -22,7 +22,8 @@ class JsonLinesWriter {
   bool is_open() const { return file_ != nullptr; }
   const std::string& path() const { return path_; }
   // {"frame", "pts" (ns, null if none), "time" (s), "faces": [{x, y, width, height, track_id, label,
-  // label_id, confidence, fresh, scores: {class: p}}]}. Returns false when the write failed (disk full).
+  // label_id, confidence, fresh, scores: {class: p}, landmarks (YuNet): [[x, y] x 5]}]}. Returns false
+  // when the write failed (disk full).
   bool write(int64_t frame, GstClockTime pts, const std::vector<fer::FaceResult>& faces,
              const std::vector<std::string>& classes);
 

@@ -26,6 +26,21 @@ void set_emotion_fields(GstStructure* s, const fer::FaceResult& f, const std::ve
   gst_structure_take_value(s, "classes", &names);
 }
 
+// x0, y0, x1, y1, ... in frame pixels, the order of fer::Face::landmarks.
+void set_landmarks(GstStructure* s, const char* field, const std::vector<cv::Point2f>& points) {
+  GValue xy = G_VALUE_INIT, v = G_VALUE_INIT;
+  gst_value_array_init(&xy, 2 * points.size());
+  for (const auto& p : points)
+    for (float c : {p.x, p.y}) {
+      g_value_init(&v, G_TYPE_DOUBLE);
+      g_value_set_double(&v, c);
+      gst_value_array_append_and_take_value(&xy, &v);
+    }
+  gst_structure_take_value(s, field, &xy);
+}
+
+const char* const kLandmarkNames[] = {"right_eye", "left_eye", "nose_tip", "right_mouth_corner", "left_mouth_corner"};
+
 }  // namespace
 
 void attach_roi_metas(GstBuffer* buffer, const std::vector<fer::FaceResult>& faces,
@@ -38,6 +53,19 @@ void attach_roi_metas(GstBuffer* buffer, const std::vector<fer::FaceResult>& fac
     set_emotion_fields(emotion, f, classes);
     gst_structure_set(emotion, "model_name", G_TYPE_STRING, "feremotion", nullptr);
     gst_video_region_of_interest_meta_add_param(meta, emotion);
+    if (f.landmarks.size() == 5) {
+      GstStructure* lm = gst_structure_new_empty("landmarks");
+      set_landmarks(lm, "points", f.landmarks);
+      GValue names = G_VALUE_INIT, v = G_VALUE_INIT;
+      gst_value_array_init(&names, 5);
+      for (const char* n : kLandmarkNames) {
+        g_value_init(&v, G_TYPE_STRING);
+        g_value_set_string(&v, n);
+        gst_value_array_append_and_take_value(&names, &v);
+      }
+      gst_structure_take_value(lm, "names", &names);
+      gst_video_region_of_interest_meta_add_param(meta, lm);
+    }
     // DL Streamer's trackers publish the track id this way.
     gst_video_region_of_interest_meta_add_param(meta, gst_structure_new("object_id", "id", G_TYPE_INT, f.track_id, nullptr));
   }
@@ -62,6 +90,7 @@ GstMessage* make_results_message(GstBaseTransform* trans, GstBuffer* buffer,
                                            static_cast<guint>(f.box.width), "height", G_TYPE_UINT,
                                            static_cast<guint>(f.box.height), nullptr);
     set_emotion_fields(face, f, classes);
+    if (!f.landmarks.empty()) set_landmarks(face, "landmarks", f.landmarks);
     g_value_init(&item, GST_TYPE_STRUCTURE);
     g_value_take_boxed(&item, face);
     gst_value_list_append_and_take_value(&list, &item);

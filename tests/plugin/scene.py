@@ -81,6 +81,7 @@ def face_dicts(structure):
             "label": s.get_value("label"), "label_id": s.get_value("label_id"),
             "confidence": s.get_value("confidence"), "track_id": s.get_value("track_id"),
             "scores": list(s.get_value("scores")),
+            "landmarks": list(s.get_value("landmarks")) if s.has_field("landmarks") else None,
         })
     return faces
 
@@ -105,10 +106,12 @@ def run_frames(frames, element, convert_to=None, fps=10, live=False):
         while len(found) < want and track < 100000:
             m = GstVideo.buffer_get_video_region_of_interest_meta_id(buf, track)
             if m:
-                emotion, obj = m.get_param("emotion"), m.get_param("object_id")
+                emotion, obj, lm = m.get_param("emotion"), m.get_param("object_id"), m.get_param("landmarks")
                 found.append({"id": m.id, "type": GLib.quark_to_string(m.roi_type), "box": (m.x, m.y, m.w, m.h),
                               "label": emotion.get_value("label") if emotion else None,
-                              "object_id": obj.get_value("id") if obj else None})
+                              "object_id": obj.get_value("id") if obj else None,
+                              "landmarks": (list(lm.get_value("points")) if lm else None),
+                              "landmark_names": (list(lm.get_value("names")) if lm else None)})
             track += 1
         metas.append((want, found))
         return Gst.PadProbeReturn.OK

@@ -1,6 +1,6 @@
 """detector=yunet in the element: faces found on real crops, labels equal to fer-predict's with the
 same detector and alignment, Haar (said once in the log) without a detector-model, and a clear
-error for a missing file.  argv: plugin dir, fer-predict binary."""
+error for a missing file.  argv: plugin dir, fer-predict binary, fer-detect binary."""
 import json
 import os
 import subprocess
@@ -17,6 +17,7 @@ from PIL import Image  # noqa: E402
 from scene import compose_frames, iou, make_model, run_frames, sample_crops  # noqa: E402
 
 FER_PREDICT = sys.argv[2]
+FER_DETECT = sys.argv[3]
 
 
 def main():
@@ -31,7 +32,7 @@ def main():
         base = f"feremotion model={model} smoothing=0 overlay=false"
 
         # 1. YuNet finds the faces; aligned labels are fer-predict's --detector yunet --align
-        got, _, err = run_frames(frames, f"{base} detector=yunet detector-model={yunet} align=true")
+        got, metas, err = run_frames(frames, f"{base} detector=yunet detector-model={yunet} align=true")
         assert err is None, err
         truth = sum(len(b) for _, b in frames)
         hits = sum(any(iou(f["box"], t) >= 0.5 for f in faces) for (_, boxes), faces in zip(frames, got) for t in boxes)
@@ -53,6 +54,29 @@ def main():
                 same += m[0]["label"] == p["label"]
         print(f"align=true: {same}/{compared} labels equal fer-predict --align")
         assert compared >= 0.95 * truth and same == compared
+
+        # 1b. the five landmarks go out with each face, as fer-detect finds them on the same frame
+        det = run([FER_DETECT, "--detector", "yunet", "--detector-model", yunet, *paths]).stdout
+        checked = 0
+        for line, faces in zip(det.splitlines(), got):
+            for d in json.loads(line)["faces"]:
+                m = [f for f in faces if tuple(f["box"]) == tuple(d["box"])]
+                assert m and m[0]["landmarks"] is not None, f"face {d['box']} has no landmarks in the message"
+                want = [c for p in d["landmarks"] for c in p]
+                assert len(m[0]["landmarks"]) == 10 and max(abs(a - b) for a, b in zip(m[0]["landmarks"], want)) < 0.01, \
+                    (m[0]["landmarks"], want)
+                checked += 1
+        assert checked >= 0.9 * truth
+        for faces, (_, found) in zip(got, metas):
+            by_id = {m["id"]: m for m in found}
+            for f in faces:
+                m = by_id[f["track_id"]]
+                assert m["landmarks"] == f["landmarks"], (m, f)
+                assert m["landmark_names"] == ["right_eye", "left_eye", "nose_tip", "right_mouth_corner",
+                                               "left_mouth_corner"]
+        haar, _, err = run_frames(frames[:2], base)
+        assert err is None and all(f["landmarks"] is None for fs in haar for f in fs), "Haar faces carry no landmarks"
+        print(f"landmarks: {checked} faces carry fer-detect's five points; Haar faces none")
 
         # 2. the frame's own format goes to YuNet in colour: the same faces as from BGR
         for fmt in ("I420", "NV12", "YUY2", "UYVY", "RGBA", "xRGB", "GRAY8"):

@@ -31,6 +31,7 @@ struct FaceResult {
   size_t label_id = 0;
   float confidence = 0.f;
   bool fresh = false;  // classified on this frame
+  std::vector<cv::Point2f> landmarks;  // the detector's five points (YuNet), else empty
 };
 
 class FrameAnalyzer {

@@ -107,6 +107,7 @@ std::vector<FaceResult> FrameAnalyzer::process(FaceDetector& detector, const std
     r.label_id = argmax(t.probs);
     r.confidence = t.probs[r.label_id];
     r.fresh = std::find(fresh_ids.begin(), fresh_ids.end(), t.id) != fresh_ids.end();
+    r.landmarks = faces[i].landmarks;
     out.push_back(std::move(r));
   }
   return out;
