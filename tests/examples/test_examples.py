@@ -111,6 +111,12 @@ def main():
              "results-file=/nonexistent-dir/r.jsonl", "!", "fakesink"], expect=None, env=gst_env())
     check(p.returncode != 0 and "cannot write results file '/nonexistent-dir/r.jsonl'" in p.stdout + p.stderr,
           "an unwritable results-file fails the start, naming the file")
+    # A results-file that fills up (/dev/full: every write fails with ENOSPC): one warning, the video goes on.
+    p = run(["gst-launch-1.0", "videotestsrc", "num-buffers=5", "!", "feremotion", f"model={model}",
+             "results-file=/dev/full", "!", "fakesink"], expect=None, env=gst_env())
+    said = (p.stdout + p.stderr).count("Could not write results to '/dev/full'")
+    check(p.returncode == 0 and said == 1, f"a full disk under results-file: one warning, stream ends normally "
+          f"(exit {p.returncode}, said {said} times)")
 
 
 if __name__ == "__main__":
