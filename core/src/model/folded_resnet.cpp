@@ -51,8 +51,10 @@ FoldedResNet::FoldedResNet(const ResNetSpec& spec, const StateDict& sd, torch::S
       blocks_.push_back(std::move(b));
     }
   }
-  fc_w_ = sd.at("fc.weight").to(device_, dtype_);
-  fc_b_ = sd.at("fc.bias").to(device_, dtype_);
+  // The head stays fp32 in every precision: pooling and a 2048 x classes product cost nothing, and
+  // bf16 rounding there would flip labels whose top two scores are close.
+  fc_w_ = sd.at("fc.weight").to(device_, torch::kFloat32);
+  fc_b_ = sd.at("fc.bias").to(device_, torch::kFloat32);
 }
 
 torch::Tensor FoldedResNet::forward(const torch::Tensor& input) const {
@@ -66,8 +68,8 @@ torch::Tensor FoldedResNet::forward(const torch::Tensor& input) const {
     }
     x = torch::relu(y + (b.downsample ? (*b.downsample)(x) : x));
   }
-  x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
-  return torch::linear(x, fc_w_, fc_b_).to(torch::kFloat32);
+  x = torch::adaptive_avg_pool2d(x.to(torch::kFloat32), {1, 1}).flatten(1);
+  return torch::linear(x, fc_w_, fc_b_);
 }
 
 }  // namespace fer
