@@ -7,7 +7,8 @@
 # starts from tests/core/fuzz_corpus (seeds from tools/fuzz/make_seeds.py: every kind of model
 # file) and writes any crashing input to tests/core/fuzz_crashes/, which `meson test`
 # (fuzz_replay, suite core) replays. --update-corpus merges the inputs that add coverage into
-# tests/core/fuzz_corpus (at most 64 KiB each, so the corpus stays small).
+# tests/core/fuzz_corpus, keeping only those under 4 KiB besides the seeds (a corpus of a few
+# hundred KiB that `meson test` replays in seconds).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 budget=${1:-120}
@@ -51,6 +52,7 @@ echo "fuzzed ${budget}s (skip TorchScript: $FER_FUZZ_SKIP_TORCHSCRIPT): ${execs:
 
 if [ "$update" = "--update-corpus" ]; then
   "$build/tests/core/fuzz_model_loader" -merge=1 -max_len=65536 "$corpus" "$work/corpus" >/dev/null 2>&1
+  find "$corpus" -type f ! -name 'seed_*' -size +4k -delete
   echo "corpus: $(ls "$corpus" | wc -l) files, $(du -sk "$corpus" | cut -f1) KiB"
 fi
 if [ "$status" -ne 0 ]; then tail -40 "$work/log"; exit 1; fi
