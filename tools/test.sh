@@ -7,12 +7,4 @@ cd "$(dirname "$0")/.."
 
 tools/setup.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
-log=$(mktemp)
-meson test -C build --print-errorlogs --num-processes 2 "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-
-count() { awk -v k="$1" '$1 == k { n = $2 } END { print n + 0 }' "$log"; }
-ok=$(count "Ok:"); fail=$(count "Fail:"); timeout=$(count "Timeout:"); skipped=$(count "Skipped:")
-rm -f "$log"
-echo "$ok passed, $((fail + timeout)) failed, $skipped skipped"
-exit "$status"
+tools/meson_test_summary.sh -C build --print-errorlogs --num-processes 2 "$@"

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "checkpoint/checkpoint_archive.hpp"
+#include "pickle_builder.hpp"
 
 namespace {
 
@@ -25,6 +26,7 @@ using fer::pickle::unpickle;
 using fer::pickle::Value;
 using fer::pickle::ValuePtr;
 using Kind = Value::Kind;
+using namespace fer::test;  // Pk, make_zip, floats, one_tensor_pickle
 
 // torch.save(OrderedDict(w=torch.arange(4.).reshape(2, 2), n=torch.tensor(7)), BytesIO())
 // with torch 1.13.1 (Debian python3-torch); entries: archive/data.pkl (238 B), archive/data/0 (16 B), archive/data/1 (8 B), archive/version (2 B)
@@ -227,95 +229,6 @@ std::string torch_save_bytes() { return std::string(reinterpret_cast<const char*
 std::string torch_save_pickle() { return std::string(ZipArchive(torch_save_bytes()).read("archive/data.pkl")); }
 std::string libtorch_bytes() {
   return std::string(reinterpret_cast<const char*>(kLibTorchPickleSave), sizeof kLibTorchPickleSave);
-}
-
-// Assembles pickles opcode by opcode.
-struct Pk {
-  std::string s;
-  Pk& raw(std::string_view b) { s.append(b.data(), b.size()); return *this; }
-  Pk& op(char c) { s.push_back(c); return *this; }
-  Pk& le(uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) s.push_back(static_cast<char>(v >> (8 * i)));
-    return *this;
-  }
-  Pk& proto(char v = 2) { return op('\x80').op(v); }
-  Pk& str(std::string_view t) { return op('X').le(t.size(), 4).raw(t); }
-  Pk& integer(int64_t v) { return op('\x8a').op(8).le(static_cast<uint64_t>(v), 8); }  // LONG1
-  Pk& global(std::string_view m, std::string_view n) { return op('c').raw(m).op('\n').raw(n).op('\n'); }
-  Pk& put(uint32_t i) { return op('r').le(i, 4); }
-  Pk& get(uint32_t i) { return op('j').le(i, 4); }
-  Pk& mark() { return op('('); }
-  Pk& tuple() { return op('t'); }
-  Pk& reduce() { return op('R'); }
-  Pk& stop() { return op('.'); }
-  Pk& int_tuple(const std::vector<int64_t>& v) {
-    mark();
-    for (int64_t x : v) integer(x);
-    return tuple();
-  }
-  Pk& ordered_dict() { return global("collections", "OrderedDict").op(')').reduce(); }
-  // _rebuild_tensor_v2(('storage', torch.<type>, key, 'cpu', numel), offset, sizes, strides, False, OrderedDict())
-  Pk& tensor(std::string_view type, std::string_view key, int64_t numel, int64_t offset,
-             const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides) {
-    global("torch._utils", "_rebuild_tensor_v2").mark();
-    mark().str("storage").global("torch", type).str(key).str("cpu").integer(numel).tuple().op('Q');
-    integer(offset).int_tuple(sizes).int_tuple(strides).op('\x89').ordered_dict();
-    return tuple().reduce();
-  }
-};
-
-// A one-tensor state_dict pickle: OrderedDict(t=<float32 view>) with _metadata state.
-std::string one_tensor_pickle(int64_t numel, int64_t offset, const std::vector<int64_t>& sizes,
-                              const std::vector<int64_t>& strides, std::string_view type = "FloatStorage") {
-  Pk p;
-  p.proto().ordered_dict().put(0).mark().str("t").tensor(type, "0", numel, offset, sizes, strides).op('u');
-  p.op('}').str("_metadata").ordered_dict().op('s').op('b');
-  return p.stop().s;
-}
-
-uint32_t crc32(std::string_view data) {
-  uint32_t c = 0xffffffffu;
-  for (char ch : data) {
-    c ^= static_cast<unsigned char>(ch);
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-  }
-  return c ^ 0xffffffffu;
-}
-
-// An archive with the given entries; method 8 marks every entry as deflated
-// (the data is left as is, which suffices for refusal tests); zip64 moves the
-// central directory's sizes and offsets into zip64 extra fields.
-std::string make_zip(const std::vector<std::pair<std::string, std::string>>& entries, uint16_t method = 0,
-                     bool zip64 = false) {
-  std::string out, dir;
-  auto le = [](std::string& s, uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) s.push_back(static_cast<char>(v >> (8 * i)));
-  };
-  for (const auto& [name, data] : entries) {
-    const uint64_t offset = out.size();
-    le(out, 0x04034b50, 4), le(out, 20, 2), le(out, 0, 2), le(out, method, 2), le(out, 0, 4);
-    le(out, crc32(data), 4), le(out, data.size(), 4), le(out, data.size(), 4);
-    le(out, name.size(), 2), le(out, 0, 2);
-    out += name + data;
-    le(dir, 0x02014b50, 4), le(dir, 20, 2), le(dir, 20, 2), le(dir, 0, 2), le(dir, method, 2), le(dir, 0, 4);
-    const uint64_t size32 = zip64 ? 0xffffffff : data.size();
-    le(dir, crc32(data), 4), le(dir, size32, 4), le(dir, size32, 4);
-    le(dir, name.size(), 2), le(dir, zip64 ? 28 : 0, 2), le(dir, 0, 2), le(dir, 0, 2), le(dir, 0, 2), le(dir, 0, 4);
-    le(dir, zip64 ? 0xffffffff : offset, 4);
-    dir += name;
-    if (zip64) le(dir, 1, 2), le(dir, 24, 2), le(dir, data.size(), 8), le(dir, data.size(), 8), le(dir, offset, 8);
-  }
-  const uint64_t dir_offset = out.size();
-  out += dir;
-  le(out, 0x06054b50, 4), le(out, 0, 4), le(out, entries.size(), 2), le(out, entries.size(), 2);
-  le(out, dir.size(), 4), le(out, dir_offset, 4), le(out, 0, 2);
-  return out;
-}
-
-std::string floats(std::initializer_list<float> v) {
-  std::string out(v.size() * 4, '\0');
-  std::memcpy(out.data(), std::data(v), out.size());
-  return out;
 }
 
 // Runs f, expecting a CheckpointError whose message contains `part`.
@@ -537,6 +450,31 @@ TEST(Unpickler, AllowedGlobalsAreOnlyInterpretedNeverCalled) {
   expect_unpickle_error(Pk().proto().mark().str("module").tuple().op('Q').stop().s, "persistent id");
   expect_unpickle_error(Pk().proto().str("0").op('P').stop().s, "PERSID");
   expect_unpickle_error(Pk().proto().op('\x82').op(1).stop().s, "extension registry");
+}
+
+TEST(Unpickler, RefusesReduceTricksByName) {
+  // Globals that __reduce__ implementations use to run code or load nested pickles.
+  for (const auto& [module, name] : std::vector<std::pair<std::string, std::string>>{
+           {"copyreg", "_reconstructor"}, {"copy_reg", "_reconstructor"}, {"copyreg", "__newobj__"},
+           {"torch.storage", "_load_from_bytes"}, {"numpy.core.multiarray", "_reconstruct"},
+           {"builtins", "__import__"}, {"functools", "partial"}, {"pickle", "loads"}, {"runpy", "_run_code"},
+           {"torch._utils", "_rebuild_device_tensor_from_numpy"}, {"torch.serialization", "load"}}) {
+    const std::string full = module + "." + name;
+    // REDUCE, NEWOBJ (protocol 2 object creation) and NEWOBJ_EX (protocol 4) of the global.
+    expect_unpickle_error(Pk().proto().global(module, name).mark().str("x").tuple().reduce().stop().s,
+                          "disallowed global '" + full + "'");
+    expect_unpickle_error(Pk().proto().global(module, name).op(')').op('\x81').stop().s,
+                          "disallowed global '" + full + "'");
+    expect_unpickle_error(Pk().proto(4).global(module, name).op(')').op('}').op('\x92').stop().s,
+                          "disallowed global '" + full + "'");
+  }
+  // A dangerous callable smuggled in as a persistent id's storage type.
+  Pk pid;
+  pid.proto().mark().str("storage").global("os", "system").str("0").str("cpu").integer(1).tuple().op('Q').stop();
+  expect_unpickle_error(pid.s, "disallowed global 'os.system'");
+  // An allowed function given a callable's result as its argument is still never called.
+  expect_unpickle_error(Pk().proto().global("collections", "OrderedDict").global("os", "system").op('\x85').reduce().stop().s,
+                        "disallowed global 'os.system'");
 }
 
 // ---------------------------------------------------------------------------
@@ -835,6 +773,22 @@ TEST(RawCheckpoint, ChecksStorageRecords) {
   expect_error([&] { fer::read_raw_checkpoint(make_zip({{"ck/other.pkl", pkl}})); }, "has no 'ck/data.pkl' record");
   expect_error([&] { fer::read_raw_checkpoint(make_zip({{"ck/data.pkl", pkl}, {"ck/byteorder", "big"}})); },
                "big-endian");
+}
+
+TEST(RawCheckpoint, OneStorageRecordHasOneTypeAndSize) {
+  // Two tensors over record 0: the second declares it with another dtype or element count.
+  auto two_views = [](std::string_view type2, int64_t numel2) {
+    Pk p;
+    p.proto().ordered_dict().mark().str("a").tensor("FloatStorage", "0", 4, 0, {4}, {1});
+    p.str("b").tensor(type2, "0", numel2, 0, {1}, {1}).op('u');
+    return make_zip({{"ck/data.pkl", p.stop().s}, {"ck/data/0", floats({1, 2, 3, 4})}});
+  };
+  EXPECT_NO_THROW(fer::read_raw_checkpoint(two_views("FloatStorage", 4)));
+  // Either declaration may be met first.
+  for (const char* part : {"storage record 'ck/data/0' is declared as ", "2 int64", "4 float32", "the file is corrupt"})
+    expect_error([&] { fer::read_raw_checkpoint(two_views("LongStorage", 2)); }, part);
+  for (const char* part : {"3 float32", "4 float32"})
+    expect_error([&] { fer::read_raw_checkpoint(two_views("FloatStorage", 3)); }, part);
 }
 
 TEST(RawCheckpoint, RecognisesOtherFormats) {

@@ -1,108 +1,11 @@
 // The element through GstHarness: formats, pixels, errors, lifetimes, sharing.
-#include <gst/check/gstharness.h>
-#include <gst/gst.h>
-#include <gst/video/video.h>
-#include <gtest/gtest.h>
+#include <atomic>
+#include <chrono>
+#include <thread>
 
-#include <malloc.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <string>
-
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-
-#include "fer/classifier.hpp"
-#include "gstferemotion.h"
-#include "model_cache.hpp"
-
-namespace fs = std::filesystem;
+#include "element_test_util.hpp"
 
 namespace {
-
-fs::path tmp_dir() {
-  static const fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("feremotion_test_" + std::to_string(getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
-}
-
-// A small untrained model written by the core: enough to exercise the element.
-std::string model_file(const std::string& name = "m.pth") {
-  const fs::path p = tmp_dir() / name;
-  if (!fs::exists(p)) fer::Classifier::create("resnet18", fer::default_classes(), 64)->save(p.string());
-  return p.string();
-}
-
-// One real face crop pasted on a plain 640x480 frame, or empty when ../shared is absent.
-cv::Mat face_frame(cv::Rect* where) {
-  const char* shared = std::getenv("FER_SHARED");
-  const fs::path dir = fs::path(shared ? shared : "../shared") / "data/faces5/Happy";
-  if (!fs::is_directory(dir)) return {};
-  fs::path first;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (first.empty() || e.path() < first) first = e.path();
-  cv::Mat face = cv::imread(first.string());
-  cv::Mat frame(480, 640, CV_8UC3, cv::Scalar(120, 100, 80));
-  *where = cv::Rect(200, 150, face.cols, face.rows);
-  face.copyTo(frame(*where));
-  return frame;
-}
-
-GstBuffer* buffer_of(const cv::Mat& bgr) {
-  GstBuffer* buf = gst_buffer_new_memdup(bgr.data, bgr.total() * bgr.elemSize());
-  GST_BUFFER_PTS(buf) = 0;
-  GST_BUFFER_DURATION(buf) = GST_SECOND / 30;
-  return buf;
-}
-
-cv::Mat mat_of(GstBuffer* buf, int w, int h) {
-  GstMapInfo map;
-  gst_buffer_map(buf, &map, GST_MAP_READ);
-  cv::Mat m = cv::Mat(h, w, CV_8UC3, map.data).clone();
-  gst_buffer_unmap(buf, &map);
-  return m;
-}
-
-std::string bgr_caps(int w, int h) {
-  return "video/x-raw,format=BGR,width=" + std::to_string(w) + ",height=" + std::to_string(h) + ",framerate=30/1";
-}
-
-// The first error message on the harness' element bus, or "".
-std::string error_text(GstElement* element) {
-  GstBus* bus = gst_element_get_bus(element);
-  std::string text;
-  if (GstMessage* msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {
-    GError* err = nullptr;
-    gchar* dbg = nullptr;
-    gst_message_parse_error(msg, &err, &dbg);
-    text = std::string(err->message) + " | " + (dbg ? dbg : "");
-    g_error_free(err);
-    g_free(dbg);
-    gst_message_unref(msg);
-  }
-  gst_object_unref(bus);
-  return text;
-}
-
-// Bytes the process holds from malloc (heap in use plus mmapped blocks): a leak raises it,
-// while RSS also moves with fragmentation and MALLOC_PERTURB_.
-long heap_kib() {
-  const struct mallinfo2 mi = mallinfo2();
-  return static_cast<long>((mi.uordblks + mi.hblkhd) / 1024);
-}
-
-class Element : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    gst_init(nullptr, nullptr);
-    GST_ELEMENT_REGISTER(feremotion, nullptr);
-  }
-};
 
 TEST_F(Element, EveryListedFormatNegotiates) {
   const std::string model = model_file();
@@ -231,24 +134,58 @@ TEST_F(Element, CyclesAndLongRunsDoNotGrowMemory) {
   std::printf("heap in use after 10 cycles %ld KiB, after 100 more %ld KiB\n", warm, after_cycles);
   EXPECT_LT(after_cycles - warm, 1024);
 
-  auto run = [&](int frames) {
-    GstElement* p = gst_parse_launch(("videotestsrc num-buffers=" + std::to_string(frames) +
-                                      " ! video/x-raw,width=64,height=64 ! feremotion detector=none model=" + model +
-                                      " ! fakesink").c_str(), nullptr);
-    gst_element_set_state(p, GST_STATE_PLAYING);
-    GstBus* bus = gst_element_get_bus(p);
-    gst_message_unref(gst_bus_timed_pop_filtered(bus, GST_CLOCK_TIME_NONE,
-                                                 static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR)));
-    gst_object_unref(bus);
-    gst_element_set_state(p, GST_STATE_NULL);
-    gst_object_unref(p);
-  };
-  run(200);
+  run_to_eos(tiny_pipeline(model, 500));
   const long short_run = heap_kib();
-  run(2000);
+  const Counted soak = run_to_eos(tiny_pipeline(model, 10000));
   const long long_run = heap_kib();
-  std::printf("heap in use after 200 frames %ld KiB, after 2000 more %ld KiB\n", short_run, long_run);
+  std::printf("heap in use after 500 frames %ld KiB, after 10000 more %ld KiB\n", short_run, long_run);
+  EXPECT_EQ(soak.frames, 10000);
+  EXPECT_EQ(soak.errors, "");
   EXPECT_LT(long_run - short_run, 1024);
 }
 
-}  // namespace
+TEST_F(Element, ModelSwapsAndPropertyChangesFromAnotherThreadWhilePlaying) {
+  const std::string a = model_file("swap_a.pth"), b = model_file("swap_b.pth");
+  const std::string bad = (tmp_dir() / "swap_bad.pth").string();
+  std::ofstream(bad) << "not a model";
+  // Four elements on one model (two branches of a tee), all changed from a second thread.
+  std::string desc = "videotestsrc num-buffers=3000 ! video/x-raw,format=BGR,width=48,height=32 ! tee name=t ";
+  for (int branch = 0; branch < 2; ++branch) {
+    desc += "t. ! queue ! ";
+    for (int k = 0; k < 2; ++k) desc += "feremotion name=e" + std::to_string(2 * branch + k) + " model=" + a +
+                                         " detector=none ! ";
+    desc += "fakesink" + std::string(branch == 0 ? " name=sink " : " ");
+  }
+  const int loads_before = feremotion::model_load_count();
+  GstElement* pipe = gst_parse_launch(desc.c_str(), nullptr);
+  ASSERT_NE(pipe, nullptr) << desc;
+  Counted run;
+  count_frames(pipe, run);
+  gst_element_set_state(pipe, GST_STATE_PAUSED);
+  gst_element_get_state(pipe, nullptr, nullptr, GST_CLOCK_TIME_NONE);
+  EXPECT_EQ(feremotion::model_load_count() - loads_before, 1) << "four elements, one model, one load";
+  std::atomic<bool> done{false};
+  std::atomic<int> changes{0};
+  std::thread poker([&] {
+    for (int i = 0; !done; ++i) {
+      GstElement* e = gst_bin_get_by_name(GST_BIN(pipe), ("e" + std::to_string(i % 4)).c_str());
+      const char* model = i % 7 == 3 ? bad.c_str() : (i % 2 ? b.c_str() : a.c_str());
+      g_object_set(e, "model", model, "interval", 1 + i % 3, "smoothing", (i % 5) / 5.0, "overlay", i % 2 == 0,
+                   "detector", i % 3 == 0 ? GST_FEREMOTION_DETECTOR_HAAR : GST_FEREMOTION_DETECTOR_NONE,
+                   "max-faces", 1 + i % 4, "margin", 0.1 * (i % 3), nullptr);
+      gst_object_unref(e);
+      ++changes;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  play_to_eos(pipe, run);
+  done = true;
+  poker.join();
+  std::printf("%d property changes (model swaps among them) while 3000 frames ran through four elements\n",
+              changes.load());
+  EXPECT_EQ(run.frames, 3000) << "frames lost";
+  EXPECT_EQ(run.errors, "") << "a bad model while playing is a warning, never an error";
+  EXPECT_GT(changes.load(), 5);
+}
+
+}  // namespace}  // namespace

@@ -3,6 +3,7 @@
 //   fer_debug logits MODEL IN.f32 OUT.f32 [PRECISION]  -> raw float32 N*3*S*S in, N*C logits out
 //   fer_debug preprocess IMAGE SIDE OUT.f32   -> the CHW tensor the classifier would see
 //   fer_debug resave MODEL OUT.pth            -> the project's format, written by C++
+//   fer_debug create ARCH SIZE OUT.pth        -> an untrained model (five default classes)
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -56,8 +57,10 @@ int run(int argc, char** argv) {
     write_floats(argv[4], out.data(), out.size());
   } else if (cmd == "resave" && argc == 4) {
     fer::Classifier::load(argv[2])->save(argv[3], R"({"note": "written by fer_debug", "epochs": 0})");
+  } else if (cmd == "create" && argc == 5) {
+    fer::Classifier::create(argv[2], fer::default_classes(), std::stoi(argv[3]))->save(argv[4]);
   } else {
-    std::cerr << "usage: fer_debug info|logits|preprocess|resave ...\n";
+    std::cerr << "usage: fer_debug info|logits|preprocess|resave|create ...\n";
     return 64;
   }
   return 0;

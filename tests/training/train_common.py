@@ -20,10 +20,13 @@ def link_subset(dst, per_class, offset=0, classes=CLASSES):
     return dst
 
 
+def fer_train_args(exe, data, out, *extra, arch="resnet18"):
+    """The command line of a small, fast run: resnet18, two threads (callers pass tiny input sizes)."""
+    return [str(a) for a in [exe, "--data", data, "--out", out, "--arch", arch, "--threads", 2, "--workers", 2, *extra]]
+
+
 def fer_train(exe, data, out, *extra, expect=0, arch="resnet18"):
-    """A small, fast run: resnet18, two threads (callers pass tiny input sizes)."""
-    args = [exe, "--data", data, "--out", out, "--arch", arch, "--threads", "2", "--workers", "2"]
-    return run(args + [str(a) for a in extra], expect=expect)
+    return run(fer_train_args(exe, data, out, *extra, arch=arch), expect=expect)
 
 
 def load_metrics(model_path):

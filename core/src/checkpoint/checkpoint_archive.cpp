@@ -1,5 +1,6 @@
 #include "checkpoint_archive.hpp"
 
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -92,7 +93,19 @@ RawCheckpoint read_raw_checkpoint(ZipArchive zip) {
   const std::string pkl = prefix + "/data.pkl";
   if (prefix.empty() || !ckpt.zip.has(pkl)) fail("zip archive has no '" + printable(pkl) + "' record");
   ckpt.root = pickle::unpickle(ckpt.zip.read(pkl));
-  for_each_tensor(*ckpt.root, [&](const pickle::TensorRef& t) { ckpt.storage(t); });
+  // torch.save writes each storage with one type and size; a record declared twice differently
+  // would be read as two things at once.
+  std::unordered_map<std::string, const pickle::TensorRef*> declared;
+  for_each_tensor(*ckpt.root, [&](const pickle::TensorRef& t) {
+    ckpt.storage(t);
+    const pickle::TensorRef*& first = declared[t.storage_key];
+    if (!first) first = &t;
+    if (first->dtype != t.dtype || first->storage_numel != t.storage_numel) {
+      fail("storage record '" + printable(prefix + "/data/" + t.storage_key) + "' is declared as " +
+           std::to_string(first->storage_numel) + " " + pickle::dtype_name(first->dtype) + " elements and as " +
+           std::to_string(t.storage_numel) + " " + pickle::dtype_name(t.dtype) + "; the file is corrupt");
+    }
+  });
   return ckpt;
 }
 

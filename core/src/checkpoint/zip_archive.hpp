@@ -29,6 +29,8 @@ class ZipArchive {
   // Text before the first '/' of the first entry ("archive", or the file stem
   // torch.save used); empty if that entry has no folder.
   std::string prefix() const;
+  // The whole archive as given to the constructor.
+  const std::string& bytes() const { return bytes_; }
 
   // True if the buffer starts with a local file header ("PK\x03\x04").
   static bool looks_like_zip(std::string_view bytes);

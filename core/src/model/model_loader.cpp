@@ -9,6 +9,7 @@
 #include "checkpoint/checkpoint_archive.hpp"
 #include "checkpoint/checkpoint_error.hpp"
 #include "fer/errors.hpp"
+#include "model_loader.hpp"
 #include "network.hpp"
 #include "state_dict.hpp"
 #include "tensor_convert.hpp"
@@ -21,9 +22,7 @@ using pickle::Value;
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ModelError("model file '" + path + "' does not exist or cannot be read; check the path");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.empty()) throw ModelError("model file '" + path + "' is empty; it was probably not saved completely");
-  return bytes;
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 const Value* find(const Value& dict, const std::string& key) {
@@ -47,12 +46,6 @@ std::string describe_keys(const Value& dict) {
     out += (i ? ", " : "") + (k && k->kind == Value::Kind::String ? "'" + k->s + "'" : std::string("<non-string>"));
   }
   return out;
-}
-
-StateDict to_state_dict(const RawCheckpoint& raw, const Value& dict) {
-  StateDict sd;
-  for (const auto& [k, t] : dict.dict) sd.emplace(k->s, tensor_from_checkpoint(raw, t->tensor));
-  return strip_module_prefix(std::move(sd));
 }
 
 std::vector<std::string> string_list(const Value& v, const char* what) {
@@ -133,7 +126,7 @@ void load_resnet(Classifier::Impl& net, const RawCheckpoint& raw) {
       read_metadata(root, net.info);
     }
   }
-  StateDict sd = to_state_dict(raw, *sd_value);
+  StateDict sd = strip_module_prefix(state_dict_from_checkpoint(raw, *sd_value));
   const ResNetSpec& spec = infer_resnet(sd);
   if (const Value* a = find(root, "arch"); a && a->kind == Value::Kind::String && a->s != spec.name)
     throw std::runtime_error("it says arch '" + a->s + "' but its weights are those of " + spec.name);
@@ -143,10 +136,11 @@ void load_resnet(Classifier::Impl& net, const RawCheckpoint& raw) {
   net.resnet->eval();
 }
 
-void load_torchscript(Classifier::Impl& net, const std::string& path) {
+void load_torchscript(Classifier::Impl& net, const std::string& bytes) {
   net.info.kind = ModelKind::TorchScript;
   net.info.arch = "torchscript";
-  net.script = torch::jit::load(path, torch::kCPU);
+  std::istringstream in(bytes);
+  net.script = torch::jit::load(in, torch::kCPU);
   net.script->eval();
 }
 
@@ -177,10 +171,10 @@ void finish_info(Classifier::Impl& net, const LoadOptions& opts) {
 
 }  // namespace
 
-std::shared_ptr<Classifier> Classifier::load(const std::string& path, const LoadOptions& opts) {
-  auto net = std::make_unique<Impl>();
+std::shared_ptr<Classifier> load_classifier_bytes(std::string bytes, const std::string& path, const LoadOptions& opts) {
+  auto net = std::make_unique<Classifier::Impl>();
   net->info.path = path;
-  std::string bytes = read_file(path);
+  if (bytes.empty()) throw ModelError("model file '" + path + "' is empty; it was probably not saved completely");
   try {
     net->device = parse_device(opts.device);
     if (!ZipArchive::looks_like_zip(bytes)) {
@@ -192,7 +186,7 @@ std::shared_ptr<Classifier> Classifier::load(const std::string& path, const Load
     }
     ZipArchive zip(std::move(bytes));
     if (is_torchscript_archive(zip)) {
-      load_torchscript(*net, path);
+      load_torchscript(*net, zip.bytes());
     } else {
       const RawCheckpoint raw = read_raw_checkpoint(std::move(zip));
       load_resnet(*net, raw);
@@ -210,6 +204,10 @@ std::shared_ptr<Classifier> Classifier::load(const std::string& path, const Load
     throw ModelError("cannot load model '" + path + "': " + what);
   }
   return std::make_shared<Classifier>(std::move(net));
+}
+
+std::shared_ptr<Classifier> Classifier::load(const std::string& path, const LoadOptions& opts) {
+  return load_classifier_bytes(read_file(path), path, opts);
 }
 
 std::shared_ptr<Classifier> Classifier::create(const std::string& arch, const std::vector<std::string>& classes,

@@ -1,6 +1,8 @@
 #include "tensor_convert.hpp"
 
 #include <cstring>
+#include <map>
+#include <string>
 
 namespace fer {
 namespace {
@@ -24,12 +26,21 @@ torch::ScalarType scalar_type(pickle::DType d) {
 
 }  // namespace
 
-torch::Tensor tensor_from_checkpoint(const RawCheckpoint& raw, const pickle::TensorRef& ref) {
-  // The unpickler already checked that the view lies inside the storage and the record holds it.
-  const std::string_view bytes = raw.storage(ref.storage_key);
-  torch::Tensor storage = torch::empty({ref.storage_numel}, torch::TensorOptions().dtype(scalar_type(ref.dtype)));
-  std::memcpy(storage.data_ptr(), bytes.data(), static_cast<size_t>(ref.storage_numel) * pickle::dtype_size(ref.dtype));
-  return storage.as_strided(ref.sizes, ref.strides, ref.storage_offset).clone();
+StateDict state_dict_from_checkpoint(const RawCheckpoint& raw, const pickle::Value& dict) {
+  std::map<std::string, torch::Tensor> storages;  // by record key
+  StateDict sd;
+  for (const auto& [k, t] : dict.dict) {
+    // The unpickler already checked that the view lies inside the storage and the record holds it.
+    const pickle::TensorRef& ref = t->tensor;
+    torch::Tensor& storage = storages[ref.storage_key];  // read_raw_checkpoint: one dtype and size per key
+    if (!storage.defined()) {
+      const std::string_view bytes = raw.storage(ref);
+      storage = torch::empty({ref.storage_numel}, torch::TensorOptions().dtype(scalar_type(ref.dtype)));
+      if (!bytes.empty()) std::memcpy(storage.data_ptr(), bytes.data(), bytes.size());  // empty: no data_ptr
+    }
+    sd.emplace(k->s, storage.as_strided(ref.sizes, ref.strides, ref.storage_offset));
+  }
+  return sd;
 }
 
 }  // namespace fer

@@ -4,12 +4,15 @@
 #include <torch/torch.h>
 
 #include "checkpoint/checkpoint_archive.hpp"
+#include "state_dict.hpp"
 
 namespace fer {
 
 inline constexpr int kModelFormatVersion = 1;
 
-// Copies the bytes a TensorRef views out of the archive (the archive may be freed after).
-torch::Tensor tensor_from_checkpoint(const RawCheckpoint& raw, const pickle::TensorRef& ref);
+// The tensors of a dict of string -> tensor (is_tensor_dict), copied out of the archive (which may
+// be freed after). Tensors that view one storage record share one copy of it, as torch.load's do,
+// and views are not materialised: memory stays within the file's size whatever the views declare.
+StateDict state_dict_from_checkpoint(const RawCheckpoint& raw, const pickle::Value& dict);
 
 }  // namespace fer

@@ -56,8 +56,9 @@ Dataset scan_image_folder(const std::string& dir, const std::vector<std::string>
       throw DataError("class '" + data.classes[c] + "' has no folder " + folder.string() + " (folders present: " +
                       join(present) + "); create it or drop the class from --classes");
     std::vector<std::string> files;
+    // A dangling link is kept so that it is reported as unreadable, not silently left out.
     for (const auto& e : fs::directory_iterator(folder))
-      if (e.is_regular_file() && is_image_name(e.path())) files.push_back(data.classes[c] + "/" + e.path().filename().string());
+      if ((e.is_regular_file() || e.is_symlink()) && is_image_name(e.path())) files.push_back(data.classes[c] + "/" + e.path().filename().string());
     if (files.empty())
       throw DataError("class '" + data.classes[c] + "' is empty: " + folder.string() +
                       " holds no .jpg/.jpeg/.png/.bmp/.webp image; add images or drop the class from --classes");

@@ -33,7 +33,7 @@ std::string load_initial_weights(ResNet& model, const std::string& arch, const s
     if (!is_tensor_dict(*dict)) dict = raw.root->get("state_dict");
     if (!dict || !is_tensor_dict(*dict))
       throw ModelError("--init file '" + path + "' holds no state_dict; expected a torchvision .pth or a fer-train model");
-    for (const auto& [k, t] : dict->dict) sd.emplace(k->s, tensor_from_checkpoint(raw, t->tensor));
+    sd = state_dict_from_checkpoint(raw, *dict);
   } catch (const ModelError&) {
     throw;
   } catch (const std::exception& e) {

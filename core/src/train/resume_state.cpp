@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "fer/atomic_file.hpp"
+
 namespace fer::train {
 
 void save_resume(const std::string& path, const ResumeState& s, torch::nn::Module& model,
@@ -14,9 +16,14 @@ void save_resume(const std::string& path, const ResumeState& s, torch::nn::Modul
   archive.write("model", model_archive);
   archive.write("optimizer", optimizer_archive);
   archive.write("state", c10::IValue(j.dump()));
-  const std::string tmp = path + ".tmp";
-  archive.save_to(tmp);
-  std::filesystem::rename(tmp, path);
+  // Serialised in memory, then written by the one atomic writer: a full disk or a kill leaves the
+  // previous state whole, and the error names the file and the cause.
+  std::string bytes;
+  archive.save_to([&bytes](const void* data, size_t size) {
+    bytes.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  write_file_atomically(path, bytes);
 }
 
 ResumeState load_resume(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
