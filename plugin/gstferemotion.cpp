@@ -523,7 +523,7 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
       g_param_spec_string("device", "Device", "Inference device: cpu or cuda (cuda needs a CUDA LibTorch)",
                           DEFAULT_DEVICE, flags));
   g_object_class_install_property(gobject_class, PROP_THREADS,
-      g_param_spec_int("threads", "Threads", "Inference threads for the process (0 = LibTorch's default)", 0, 256,
+      g_param_spec_int("threads", "Threads", "Inference threads for the process (0 = one per CPU)", 0, 256,
                        DEFAULT_THREADS, flags));
   g_object_class_install_property(gobject_class, PROP_UPDATES,
       g_param_spec_enum("updates", "Updates", "When to post \"feremotion\" element messages",

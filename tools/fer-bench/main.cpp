@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   app.add_option("--model,-m", model_path, "model file (default: an untrained --arch)");
   app.add_option("--arch", arch, "architecture when no model is given")->capture_default_str();
   app.add_option("--input-size", input_size, "input side when no model is given")->capture_default_str();
-  app.add_option("--threads", threads, "intra-op threads (0: LibTorch's default)");
+  app.add_option("--threads", threads, "intra-op threads (0: one per CPU)");
   app.add_option("--reps", reps, "timed repetitions per batch size")->capture_default_str();
   app.add_option("--batch", batches, "batch sizes")->capture_default_str();
   CLI11_PARSE(app, argc, argv);

@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
                "--detector yunet)");
   app.add_flag("--json", json, "one JSON object per image");
   app.add_option("--annotate", annotate_dir, "write copies with boxes and labels into this folder");
-  app.add_option("--threads", threads, "inference threads (0: LibTorch's default)");
+  app.add_option("--threads", threads, "inference threads (0: one per CPU)");
   std::string precision = "auto";
   app.add_option("--precision", precision, "auto (bf16 where the CPU has it natively), fp32 or bf16")
       ->check(CLI::IsMember({"auto", "fp32", "bf16"}))

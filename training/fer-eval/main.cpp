@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"none", "flip"}))->capture_default_str();
   app.add_flag("--json", json, "print the results as one JSON object");
   app.add_option("--batch-size", batch, "images per forward pass")->check(CLI::Range(1, 4096))->capture_default_str();
-  app.add_option("--threads", threads, "inference threads (0: LibTorch's default)");
+  app.add_option("--threads", threads, "inference threads (0: one per CPU)");
   CLI11_PARSE(app, argc, argv);
   if (data.empty() && split_path.empty()) {
     std::cerr << "fer-eval: pass --data DIR or --split FILE\n";

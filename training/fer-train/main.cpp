@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
                                              "with AVX-512 BF16)")
       ->check(CLI::IsMember({"fp32", "bf16"}))->capture_default_str();
   app.add_option("--device", o.device, "cpu or cuda[:N]")->capture_default_str();
-  app.add_option("--threads", o.threads, "intra-op threads (0: LibTorch's default)")->capture_default_str();
+  app.add_option("--threads", o.threads, "intra-op threads (0: one per CPU)")->capture_default_str();
 
   app.add_option("--out,-o", o.out, "model file (best validation accuracy); side files share its stem")
       ->capture_default_str();

@@ -24,9 +24,7 @@ const ModelInfo& Classifier::info() const { return impl_->info; }
 
 void Classifier::set_precision(const std::string& precision) { prepare_inference(*impl_, precision); }
 
-void Classifier::set_threads(int threads) {
-  if (threads > 0) torch::set_num_threads(threads);
-}
+void Classifier::set_threads(int threads) { set_inference_threads(threads); }
 
 cv::Mat Classifier::preprocess(const std::vector<cv::Mat>& crops) const {
   const int s = impl_->info.input_size;
