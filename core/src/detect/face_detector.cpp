@@ -10,6 +10,7 @@
 #include <opencv2/objdetect.hpp>
 
 #include "detect/detectors.hpp"
+#include "fer/face_tracker.hpp"
 
 namespace fer {
 namespace {
@@ -70,8 +71,7 @@ class HaarDetector : public FaceDetector {
     double best_overlap = 0;
     for (const auto& b : boxes) {
       const cv::Rect box = b + region.tl();
-      const double overlap = (box & expected).area() / static_cast<double>((box | expected).area());
-      if (overlap > best_overlap) best_overlap = overlap, best = Face{box, 1.f, {}};
+      if (const double overlap = iou(box, expected); overlap > best_overlap) best_overlap = overlap, best = Face{box, 1.f, {}};
     }
     return best;
   }
