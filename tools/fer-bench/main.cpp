@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
         const double per_face = median_ms(ms) / b;
         if (baseline == 0) baseline = per_face;
         std::printf("batch %d %-22s %6.1f ms per face  x%.2f vs eager (median of %d)\n", b,
-                    (std::string(precision) + (precision == std::string("eager") ? " (module as is)" : " (BN folded, NHWC)")).c_str(),
+                    (std::string(precision) + (precision == std::string("eager") ? " (module as is)" : " (BN folded, packed)")).c_str(),
                     per_face, baseline / per_face, reps);
       }
     }

@@ -17,6 +17,7 @@ bool cpu_has_native_bf16() {
 }
 
 torch::Tensor FoldedResNet::Conv::operator()(const torch::Tensor& x) const {
+  if (packed) return at::mkldnn_convolution(x, w, b, {padding, padding}, {stride, stride}, {1, 1}, 1);
   return torch::conv2d(x, w, b, stride, padding);
 }
 
@@ -26,15 +27,24 @@ FoldedResNet::Conv FoldedResNet::fold(const StateDict& sd, const std::string& co
   const auto& w = sd.at(conv + ".weight");
   const auto scale = sd.at(bn + ".weight") / torch::sqrt(sd.at(bn + ".running_var") + 1e-5);
   Conv c;
-  c.w = (w * scale.view({-1, 1, 1, 1})).to(device_, dtype_).contiguous(torch::MemoryFormat::ChannelsLast);
-  c.b = (sd.at(bn + ".bias") - sd.at(bn + ".running_mean") * scale).to(device_, dtype_);
   c.stride = stride;
   c.padding = w.size(2) / 2;
+  c.packed = packed_;
+  const auto folded_w = (w * scale.view({-1, 1, 1, 1})).to(torch::kFloat32);
+  const auto folded_b = (sd.at(bn + ".bias") - sd.at(bn + ".running_mean") * scale).to(torch::kFloat32);
+  if (packed_) {
+    c.w = at::mkldnn_reorder_conv2d_weight(folded_w.contiguous().to_mkldnn(dtype_), {c.padding, c.padding},
+                                           {stride, stride}, {1, 1}, 1);
+    c.b = folded_b.contiguous().to_mkldnn();  // fp32 bias, as torch.utils.mkldnn keeps it for bf16
+  } else {
+    c.w = folded_w.to(device_, dtype_).contiguous(torch::MemoryFormat::ChannelsLast);
+    c.b = folded_b.to(device_, dtype_);
+  }
   return c;
 }
 
 FoldedResNet::FoldedResNet(const ResNetSpec& spec, const StateDict& sd, torch::ScalarType dtype, torch::Device device)
-    : dtype_(dtype), device_(device) {
+    : dtype_(dtype), device_(device), packed_(device.is_cpu() && torch::hasMKLDNN()) {
   stem_ = fold(sd, "conv1", "bn1", 2);
   for (int stage = 0; stage < 4; ++stage) {
     for (int i = 0; i < spec.layers[stage]; ++i) {
@@ -58,7 +68,8 @@ FoldedResNet::FoldedResNet(const ResNetSpec& spec, const StateDict& sd, torch::S
 }
 
 torch::Tensor FoldedResNet::forward(const torch::Tensor& input) const {
-  torch::Tensor x = input.to(device_, dtype_).contiguous(torch::MemoryFormat::ChannelsLast);
+  torch::Tensor x = packed_ ? input.to(torch::kFloat32).contiguous().to_mkldnn(dtype_)
+                            : input.to(device_, dtype_).contiguous(torch::MemoryFormat::ChannelsLast);
   x = torch::max_pool2d(torch::relu(stem_(x)), 3, 2, 1);
   for (const auto& b : blocks_) {
     torch::Tensor y = x;
@@ -68,6 +79,7 @@ torch::Tensor FoldedResNet::forward(const torch::Tensor& input) const {
     }
     x = torch::relu(y + (b.downsample ? (*b.downsample)(x) : x));
   }
+  if (packed_) x = x.to_dense();
   x = torch::adaptive_avg_pool2d(x.to(torch::kFloat32), {1, 1}).flatten(1);
   return torch::linear(x, fc_w_, fc_b_);
 }
