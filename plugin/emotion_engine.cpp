@@ -98,8 +98,12 @@ FrameResults EmotionEngine::process(GstVideoFrame* frame, const EngineSettings& 
   FrameAccess access(frame);
   // YuNet looks at colour; Haar at grey, which YUV frames hold as a plane already.
   const cv::Mat& detect_on = s.detector.kind == "yunet" ? access.bgr(bgr_scratch_) : access.grey(grey_scratch_);
+  fer::AnalyzerSettings analyzer = s.analyzer;
+  const fer::TrainingCrop& trained = out.model->info().crop;
+  if (analyzer.margin < 0) analyzer.margin = trained.margin;
+  if (s.align_from_model) analyzer.align = trained.align;
   out.faces = analyzer_.process(*detector_, out.model, detect_on,
-                                [&](const cv::Rect& r) { return access.crop_bgr(r); }, s.analyzer);
+                                [&](const cv::Rect& r) { return access.crop_bgr(r); }, analyzer);
 
   if (s.overlay && !out.faces.empty()) {
     if (mask_.size() != access.size()) mask_ = cv::Mat::zeros(access.size(), CV_8UC1);

@@ -23,6 +23,8 @@ struct EngineSettings {
   fer::DetectorOptions detector;
   fer::AnalyzerSettings analyzer;
   bool overlay = true;
+  // A negative analyzer.margin, and align where this is true, come from the model's training crop.
+  bool align_from_model = true;
 };
 
 // A detector that cannot be made from the settings (missing or unloadable file).

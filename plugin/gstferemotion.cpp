@@ -56,7 +56,7 @@ enum {
 #define DEFAULT_DETECTOR_MODEL nullptr
 #define DEFAULT_MIN_FACE_SIZE 30
 #define DEFAULT_MAX_FACES 0
-#define DEFAULT_MARGIN 0.0
+#define DEFAULT_MARGIN -1.0
 #define DEFAULT_INTERVAL 1
 #define DEFAULT_SMOOTHING 0.5
 #define DEFAULT_OVERLAY TRUE
@@ -71,9 +71,12 @@ enum {
 #define DEFAULT_ASYNC GST_FEREMOTION_ASYNC_AUTO
 #define DEFAULT_DETECT_INTERVAL 0
 #define DEFAULT_RESULTS_FILE nullptr
-/* What detect-interval=0 means on a live source: measured with tools/bench/realtime.py, every
- * third frame keeps a 640x480 30 fps camera at 30 fps with no delay; every frame falls behind. */
-#define LIVE_DETECT_INTERVAL 3
+/* What detect-interval=0 means. Measured with tools/bench/realtime.py: every third frame keeps a
+ * 640x480 30 fps camera at 30 fps with no delay, where every frame falls behind, and runs a file
+ * ~1.3x faster. Haar finds tracked faces again near their boxes in between (recall on the demo
+ * video 0.963 against 0.974 searching every frame), so it gets that interval everywhere; detectors
+ * that can only move boxes at their velocity search every frame of a file. */
+#define AUTO_DETECT_INTERVAL 3
 
 struct _GstFerEmotion {
   GstVideoFilter parent;
@@ -97,6 +100,7 @@ struct _GstFerEmotion {
   gdouble nms_threshold;
   gint detection_size;
   gboolean align;
+  gboolean align_set;  /* align given by the user; else it follows the model */
 
   /* streaming state */
   feremotion::EmotionEngine* engine;
@@ -195,6 +199,7 @@ static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
   s.detector.nms_threshold = static_cast<float>(self->nms_threshold);
   s.detector.input_size = self->detection_size;
   s.analyzer.align = self->align;
+  s.align_from_model = !self->align_set;
   s.analyzer.interval = self->interval;
   s.analyzer.detect_interval = self->detect_interval;
   s.analyzer.smoothing = self->smoothing;
@@ -219,6 +224,14 @@ static std::string first_line(const char* what) {
   return s;
 }
 
+/* A model cut from other crops than this element cuts: a warning on the bus, once per model. */
+static void warn_crop_mismatch(GstElement* element, const fer::ModelInfo& info, const std::string& detector) {
+  const std::string warning = fer::crop_mismatch(info.crop, detector);
+  if (!warning.empty())
+    GST_ELEMENT_WARNING(element, STREAM, FORMAT, ("%s", warning.c_str()),
+                        ("set detector=%s (model %s)", info.crop.detector.c_str(), info.path.c_str()));
+}
+
 static void reload_model(GstFerEmotion* self) {
   const feremotion::EngineSettings s = settings_of(self);
   if (s.model.empty()) return;
@@ -231,9 +244,10 @@ static void reload_model(GstFerEmotion* self) {
         GST_ELEMENT_WARNING(element, RESOURCE, OPEN_READ, ("%s", error.c_str()),
                             ("keeping the previous model"));
       },
-      [element](const fer::ModelInfo& info) {
+      [element, detector = s.detector.kind](const fer::ModelInfo& info) {
         GST_INFO_OBJECT(element, "model %s swapped in: %s, %zu classes, %d px", info.path.c_str(),
                         info.arch.c_str(), info.classes.size(), info.input_size);
+        warn_crop_mismatch(element, info, detector);
       });
   gst_object_unref(self);
 }
@@ -281,7 +295,10 @@ static void gst_feremotion_set_property(GObject* object, guint prop_id, const GV
     case PROP_SCORE_THRESHOLD: self->score_threshold = g_value_get_double(value); break;
     case PROP_NMS_THRESHOLD: self->nms_threshold = g_value_get_double(value); break;
     case PROP_DETECTION_SIZE: self->detection_size = g_value_get_int(value); break;
-    case PROP_ALIGN: self->align = g_value_get_boolean(value); break;
+    case PROP_ALIGN:
+      self->align = g_value_get_boolean(value);
+      self->align_set = TRUE;
+      break;
     case PROP_ASYNC: self->async = static_cast<GstFerEmotionAsync>(g_value_get_enum(value)); break;
     case PROP_DETECT_INTERVAL: self->detect_interval = g_value_get_int(value); break;
     case PROP_RESULTS_FILE:
@@ -358,6 +375,7 @@ static gboolean gst_feremotion_start(GstBaseTransform* trans) {
   const auto info = self->engine->model()->info();
   GST_INFO_OBJECT(self, "model %s (%s, %s, %zu classes, %d px, %s)", info.path.c_str(), fer::model_kind_name(info.kind),
                   info.arch.c_str(), info.classes.size(), info.input_size, info.precision.c_str());
+  warn_crop_mismatch(GST_ELEMENT(self), info, s.detector.kind);
   self->last_face_count = G_MAXUINT;
   self->last_labels->clear();
   self->upstream_live = -1;
@@ -395,7 +413,8 @@ static GstFlowReturn gst_feremotion_transform_frame_ip(GstVideoFilter* filter, G
   const GstFerEmotionAsync async = self->async;
   GST_OBJECT_UNLOCK(self);
   s.analyzer.async = async == GST_FEREMOTION_ASYNC_ON || (async == GST_FEREMOTION_ASYNC_AUTO && upstream_is_live(self));
-  if (s.analyzer.detect_interval == 0) s.analyzer.detect_interval = upstream_is_live(self) ? LIVE_DETECT_INTERVAL : 1;
+  if (s.analyzer.detect_interval == 0)
+    s.analyzer.detect_interval = s.detector.kind == "haar" || upstream_is_live(self) ? AUTO_DETECT_INTERVAL : 1;
 
   feremotion::FrameResults r;
   const gint64 frame_number = self->frame_number++;
@@ -509,7 +528,8 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
                        "first (0 = no limit)", 0, 1000, DEFAULT_MAX_FACES, flags));
   g_object_class_install_property(gobject_class, PROP_MARGIN,
       g_param_spec_double("margin", "Crop margin", "Grow each face box by this fraction of its size before "
-                          "classifying (use the margin the model was trained with)", 0.0, 1.0, DEFAULT_MARGIN, flags));
+                          "classifying (-1 = the margin the model was trained with, as fer-train records it; 0 where the model does "
+                          "not say)", -1.0, 1.0, DEFAULT_MARGIN, flags));
   g_object_class_install_property(gobject_class, PROP_INTERVAL,
       g_param_spec_int("interval", "Interval", "Classify each face every Nth frame and reuse its result in "
                        "between, following faces by position", 1, 1000, DEFAULT_INTERVAL, flags));
@@ -545,12 +565,13 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
                        DEFAULT_DETECTION_SIZE, flags));
   g_object_class_install_property(gobject_class, PROP_ALIGN,
       g_param_spec_boolean("align", "Align", "Turn each face so its eyes are level and crop a square around it "
-                           "before classifying (needs landmarks: detector=yunet)", DEFAULT_ALIGN, flags));
+                           "before classifying (needs landmarks: detector=yunet). Unless set, it follows the model: on where "
+                           "fer-train recorded that it trained on aligned faces", DEFAULT_ALIGN, flags));
 
   g_object_class_install_property(gobject_class, PROP_DETECT_INTERVAL,
-      g_param_spec_int("detect-interval", "Detection interval", "Detect faces every Nth frame; in between, "
-                       "faces move at the velocity their tracks had (0 = auto: every 3rd frame from a live source, "
-                       "else every frame)", 0, 1000, DEFAULT_DETECT_INTERVAL, flags));
+      g_param_spec_int("detect-interval", "Detection interval", "Search the whole frame every Nth frame; in "
+                       "between, tracked faces are found again near their last box (haar) or moved at their "
+                       "velocity (0 = auto: every 3rd frame with haar or from a live source, else every frame)", 0, 1000, DEFAULT_DETECT_INTERVAL, flags));
   g_object_class_install_property(gobject_class, PROP_ASYNC,
       g_param_spec_enum("async-classify", "Asynchronous classification", "Classify on a worker thread so the "
                         "stream never waits (results join their faces a few frames later)",

@@ -64,6 +64,25 @@ def make_model(crops, path):
     torch.save(spread_model("resnet18", crops, seed=11)[0].state_dict(), path)
 
 
+def save_feremotion(model, path, crop, arch="resnet18"):
+    """A torchvision ResNet in the project's model file, written by Python (torch.load reads it
+    back as a plain dict), with `crop` as fer-train records the crop it trained on."""
+    import torch
+    torch.save({"format": "feremotion", "format_version": 1, "arch": arch, "classes": CLASSES, "input_size": 224,
+                "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
+                "training": {"epoch": 1, "crop": crop}, "state_dict": model.state_dict()}, path)
+
+
+def scores(messages):
+    """(box, scores) of every face of every frame, in a fixed order."""
+    return [(f["box"], f["scores"]) for faces in messages for f in sorted(faces, key=lambda f: f["box"])]
+
+
+def same_scores(a, b, tol=1e-4):
+    return len(a) == len(b) and all(tuple(x[0]) == tuple(y[0]) and max(abs(p - q) for p, q in zip(x[1], y[1])) < tol
+                                    for x, y in zip(a, b))
+
+
 def iou(a, b):
     ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
@@ -86,9 +105,10 @@ def face_dicts(structure):
     return faces
 
 
-def run_frames(frames, element, convert_to=None, fps=10, live=False):
+def run_frames(frames, element, convert_to=None, fps=10, live=False, warnings=None):
     """Pushes BGR frames through [videoconvert ! format] ! element ! fakesink (in real time when
-    live). Returns (messages: list of per-frame face lists, metas: list of per-buffer meta lists, error)."""
+    live). Returns (messages: list of per-frame face lists, metas: list of per-buffer meta lists, error);
+    bus warnings go into `warnings` where a list is given."""
     h, w = frames[0][0].shape[:2]
     conv = f"videoconvert ! video/x-raw,format={convert_to} ! " if convert_to else ""
     pipe = Gst.parse_launch(
@@ -131,10 +151,15 @@ def run_frames(frames, element, convert_to=None, fps=10, live=False):
     messages, error = [], None
     bus = pipe.get_bus()
     while True:
-        msg = bus.timed_pop_filtered(60 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR | Gst.MessageType.ELEMENT)
+        msg = bus.timed_pop_filtered(60 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR |
+                                     Gst.MessageType.ELEMENT | Gst.MessageType.WARNING)
         if msg is None:
             error = "timeout"
             break
+        if msg.type == Gst.MessageType.WARNING:
+            if warnings is not None:
+                warnings.append(msg.parse_warning()[0].message)
+            continue
         if msg.type == Gst.MessageType.ERROR:
             error = msg.parse_error()[0].message
             break

@@ -33,7 +33,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         model = os.path.join(tmp, "m.pth")
         make_model(crops, model)
-        element = f"feremotion model={model} smoothing=0 overlay=false"
+        # Every frame is a new scene, not a video: each must be searched whole (auto searches every
+        # 3rd frame with Haar and looks for the last frame's faces in between).
+        defaults = f"feremotion model={model} smoothing=0 overlay=false"
+        element = defaults + " detect-interval=1"
 
         ref, metas, err = run_frames(frames, element)
         assert err is None, err
@@ -100,8 +103,7 @@ def main():
         # synchronous element gives (each scene held for 8 frames at 20 fps). Full detection on
         # every frame here, so that only classification differs from the reference.
         held = [f for f in frames[:6] for _ in range(8)]
-        live, _, err = run_frames(held, element.replace("smoothing=0", "smoothing=0 async-classify=auto "
-                                                        "detect-interval=1"), fps=20, live=True)
+        live, _, err = run_frames(held, element + " async-classify=auto", fps=20, live=True)
         assert err is None, err
         # the stream did not wait: the first frame left before its faces were classified
         assert live[0] == [], f"first live frame already had results: {live[0]}"
@@ -115,8 +117,7 @@ def main():
         # in between), scenes held for 12 frames: the last three of each, two of them between
         # detections, have its faces, boxes within IoU 0.8 of a full search's, and the last one the labels.
         held12 = [f for f in frames[:6] for _ in range(12)]
-        live, _, err = run_frames(held12, element.replace("smoothing=0", "smoothing=0 async-classify=auto"),
-                                  fps=20, live=True)
+        live, _, err = run_frames(held12, defaults, fps=20, live=True)
         assert err is None, err
         for k in range(6):
             for j in (9, 10, 11):

@@ -8,13 +8,14 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "parity"))
-from common import faces5_dir, need_torch, run, shared_dir, skip  # noqa: E402
+from common import faces5_dir, need_torch, run, shared_dir, skip, spread_model  # noqa: E402
 
 need_torch()
 os.environ["GST_PLUGIN_PATH"] = sys.argv[1]
 from PIL import Image  # noqa: E402
 
-from scene import compose_frames, iou, make_model, run_frames, sample_crops  # noqa: E402
+from scene import (compose_frames, iou, make_model, run_frames, same_scores, sample_crops, save_feremotion,  # noqa: E402
+                   scores)
 
 FER_PREDICT = sys.argv[2]
 FER_DETECT = sys.argv[3]
@@ -74,6 +75,22 @@ def main():
                 assert m["landmarks"] == f["landmarks"], (m, f)
                 assert m["landmark_names"] == ["right_eye", "left_eye", "nose_tip", "right_mouth_corner",
                                                "left_mouth_corner"]
+        # 1c. a model trained on aligned YuNet crops (as fer-train records it) is aligned by default
+        aligned_model = os.path.join(tmp, "aligned.pth")
+        save_feremotion(spread_model("resnet18", crops, seed=11)[0], aligned_model,
+                        {"detector": "yunet", "margin": 0.1, "align": True})
+        plain = f"feremotion model={model} smoothing=0 overlay=false detector=yunet detector-model={yunet}"
+        few = frames[:3]
+        by_model, _, err = run_frames(few, plain.replace(model, aligned_model))
+        assert err is None, err
+        by_hand, _, _ = run_frames(few, f"{plain} align=true margin=0.1")
+        unaligned, _, _ = run_frames(few, f"{plain} margin=0.1")
+        assert same_scores(scores(by_model), scores(by_hand)), "the model's align and margin are not align=true margin=0.1"
+        assert not same_scores(scores(by_model), scores(unaligned)), "aligned and plain crops scored alike"
+        off, _, _ = run_frames(few, f"{plain.replace(model, aligned_model)} align=false")
+        assert same_scores(scores(off), scores(unaligned)), "align=false set on the element did not win"
+        print(f"a model trained on aligned crops: aligned by default ({len(scores(by_model))} faces), align=false wins")
+
         haar, _, err = run_frames(frames[:2], base)
         assert err is None and all(f["landmarks"] is None for fs in haar for f in fs), "Haar faces carry no landmarks"
         print(f"landmarks: {checked} faces carry fer-detect's five points; Haar faces none")

@@ -1,6 +1,6 @@
 """Options beside the defaults: --precision bf16 trains (the loss falls), writes an ordinary fp32 model and
 picks it by an fp32 validation score (the one fer-eval finds);
---detector haar crops faces first and says how many images had none."""
+--detector haar crops faces first, says how many images had none, and records the crop in the model."""
 import json
 import os
 import re
@@ -36,6 +36,10 @@ def main():
         missed, total = map(int, m.groups())
         print(f"haar: no face in {missed} of {total} crops")
         assert total == 30 and missed < total
+        # the crop goes into the model file, for the element and fer-predict to cut faces the same way
+        crop = torch.load(os.path.join(tmp, "haar.pth"))["training"]["crop"]
+        assert crop == {"detector": "haar", "margin": 0.1, "align": False}, crop
+        assert torch.load(out)["training"]["crop"] == {"detector": "none", "margin": 0.0, "align": False}
 
 
 if __name__ == "__main__":

@@ -43,16 +43,17 @@ int main(int argc, char** argv) {
   fer::DetectorOptions det;
   bool json = false;
   int threads = 0;
-  double margin = 0.0;
-  bool align = false;
+  double margin = -1.0;  // < 0: the model's
+  int align_flag = 0;    // +1 --align, -1 --no-align, 0: the model's
   std::vector<std::string> images;
   app.add_option("--model,-m", model_path, "model file (.pth from fer-train, a torchvision state_dict, or TorchScript)")
       ->required();
   app.add_option("--labels", labels, "comma-separated class names, overriding the model's");
   fer::cli::add_detector_options(app, det);
-  app.add_option("--margin", margin, "grow each face box by this fraction before cropping")->capture_default_str();
-  app.add_flag("--align", align, "turn each face so its eyes are level before classifying (needs landmarks: "
-               "--detector yunet)");
+  app.add_option("--margin", margin, "grow each face box by this fraction before cropping (default: the margin "
+                 "the model was trained with, as fer-train records it; else 0)");
+  app.add_flag("--align,!--no-align", align_flag, "turn each face so its eyes are level before classifying (needs "
+               "landmarks: --detector yunet; default: as the model was trained)");
   app.add_flag("--json", json, "one JSON object per image");
   app.add_option("--annotate", annotate_dir, "write copies with boxes and labels into this folder");
   app.add_option("--threads", threads, "inference threads (0: one per CPU)");
@@ -76,6 +77,11 @@ int main(int argc, char** argv) {
     std::cerr << "fer-predict: " << e.what() << "\n";
     return 2;
   }
+  const fer::TrainingCrop& trained = model->info().crop;
+  if (margin < 0) margin = trained.margin;
+  const bool align = align_flag == 0 ? trained.align : align_flag > 0;
+  if (const std::string warning = fer::crop_mismatch(trained, det.kind); !warning.empty())
+    std::cerr << "fer-predict: warning: " << warning << " (--detector " << trained.detector << ")\n";
   if (!annotate_dir.empty()) std::filesystem::create_directories(annotate_dir);
   const auto& classes = model->info().classes;
 

@@ -22,6 +22,19 @@ inline constexpr std::array<float, 3> kImageNetStd{0.229f, 0.224f, 0.225f};
 enum class ModelKind { Feremotion, StateDict, TorchScript };
 const char* model_kind_name(ModelKind kind);
 
+// How the training images were cut: the element and fer-predict cut faces the same way unless
+// told otherwise (a model sees its best accuracy on the crops it learnt from).
+struct TrainingCrop {
+  bool recorded = false;         // false: the file does not say (another tool's, or an older fer-train)
+  std::string detector = "none";  // "none": the images were crops already
+  double margin = 0.0;
+  bool align = false;
+};
+
+// Empty, or a warning that faces are found with another detector than the training images were
+// cut with (accuracy then drops), naming the setting that fixes it.
+std::string crop_mismatch(const TrainingCrop& trained, const std::string& detector);
+
 struct ModelInfo {
   std::string path;
   ModelKind kind = ModelKind::Feremotion;
@@ -31,6 +44,7 @@ struct ModelInfo {
   std::array<float, 3> mean = kImageNetMean;
   std::array<float, 3> std = kImageNetStd;
   std::string training_json;         // free-form training info, "{}" when absent
+  TrainingCrop crop;                 // from training_json's "crop"
   std::string precision = "fp32";    // what inference runs in: fp32 or bf16
 };
 

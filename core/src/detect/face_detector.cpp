@@ -37,10 +37,12 @@ class HaarDetector : public FaceDetector {
     cv::Mat grey;
     if (frame.channels() == 1) grey = frame;
     else cv::cvtColor(frame, grey, frame.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
-    // Frames larger than input_size are searched at that size: the cascade's cost grows with the
-    // pixel count, while faces that matter stay far above its 24 px window.
+    // The frame is shrunk until the smallest face wanted just fills the cascade's 24 px window:
+    // most of a search's cost is in the scales below that size, where nothing is wanted (30 px
+    // faces: 0.8, a third less work). Frames larger than input_size are searched at that size.
     const int side = std::max(grey.cols, grey.rows);
-    const double scale = opts_.input_size > 0 && side > opts_.input_size ? double(opts_.input_size) / side : 1.0;
+    double scale = std::min(1.0, double(kCascadeWindow) / std::max(kCascadeWindow, opts_.min_face_size));
+    if (opts_.input_size > 0) scale = std::min(scale, double(opts_.input_size) / side);
     cv::Mat search = grey;
     if (scale < 1.0) cv::resize(grey, search, cv::Size(), scale, scale, cv::INTER_AREA);
     const int min_size = std::max(kCascadeWindow, static_cast<int>(std::lround(opts_.min_face_size * scale)));

@@ -70,6 +70,13 @@ std::vector<std::string> split_labels(const std::string& comma_separated) {
   return out;
 }
 
+std::string crop_mismatch(const TrainingCrop& trained, const std::string& detector) {
+  if (!trained.recorded || trained.detector == "none" || trained.detector == detector) return "";
+  return "the model was trained on faces cut by the " + trained.detector + " detector, but faces are found with " +
+         detector + " here, which cuts them differently; use the " + trained.detector +
+         " detector for the accuracy the model was measured at";
+}
+
 size_t argmax(const std::vector<float>& values) {
   return static_cast<size_t>(std::max_element(values.begin(), values.end()) - values.begin());
 }

@@ -1,5 +1,6 @@
 // Reads the three kinds of model file, told apart by content: the project's own dict,
 // a bare torchvision state_dict (an OrderedDict LibTorch 1.13 cannot unpickle), TorchScript.
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -95,13 +96,30 @@ nlohmann::json to_json(const Value& v, int depth = 0) {
   }
 }
 
+// {"crop": {"detector": "haar", "margin": 0.1, "align": false}}; anything else is "not recorded".
+TrainingCrop training_crop(const nlohmann::json& training) {
+  TrainingCrop c;
+  const auto it = training.is_object() ? training.find("crop") : training.end();
+  if (it == training.end() || !it->is_object()) return c;
+  const auto& j = *it;
+  if (j.contains("detector") && j["detector"].is_string()) c.detector = j["detector"].get<std::string>();
+  if (j.contains("margin") && j["margin"].is_number()) c.margin = std::clamp(j["margin"].get<double>(), 0.0, 1.0);
+  if (j.contains("align") && j["align"].is_boolean()) c.align = j["align"].get<bool>();
+  c.recorded = true;
+  return c;
+}
+
 // Fills info from the project's dict; keys another tool's checkpoint may lack stay default.
 void read_metadata(const Value& root, ModelInfo& info) {
   if (const Value* v = find(root, "classes")) info.classes = string_list(*v, "classes");
   if (const Value* v = find(root, "input_size"); v && v->kind == Value::Kind::Int) info.input_size = static_cast<int>(v->i);
   if (const Value* v = find(root, "mean")) info.mean = triple(*v, "mean");
   if (const Value* v = find(root, "std")) info.std = triple(*v, "std");
-  if (const Value* v = find(root, "training")) info.training_json = to_json(*v).dump();
+  if (const Value* v = find(root, "training")) {
+    const auto training = to_json(*v);
+    info.training_json = training.dump();
+    info.crop = training_crop(training);
+  }
   if (const Value* v = find(root, "format_version"); v && v->kind == Value::Kind::Int && v->i > kModelFormatVersion)
     throw std::runtime_error("it was written by a newer feremotion (format " + std::to_string(v->i) +
                              ", this build reads up to " + std::to_string(kModelFormatVersion) + "); update feremotion");
