@@ -22,6 +22,7 @@ class WholeFrameDetector : public FaceDetector {
 
 // The original project's detector: OpenCV's frontal face cascade on the grey frame.
 constexpr int kCascadeWindow = 24;  // haarcascade_frontalface_default's window
+constexpr int kNearWindow = 30;     // the smallest face a near search looks for, in its shrunk region
 
 class HaarDetector : public FaceDetector {
  public:
@@ -66,13 +67,21 @@ class HaarDetector : public FaceDetector {
                                      expected.height + side) & cv::Rect(0, 0, frame.cols, frame.rows);
     const int lo = std::max(kCascadeWindow, side * 3 / 4), hi = side * 5 / 4 + 1;
     if (region.width < lo || region.height < lo) return std::nullopt;
+    // The region shrunk so the smallest size sought is kNearWindow px: a 300 px region searched
+    // as it is took 4-5 ms, shrunk 1.5 (OpenCV's own cost per call is ~1.2 ms).
+    const double f = std::min(1.0, double(kNearWindow) / lo);
+    cv::Mat search = frame(region);
+    if (f < 1.0) cv::resize(frame(region), search, cv::Size(), f, f, cv::INTER_AREA);
+    const int lo_f = std::max(kCascadeWindow, static_cast<int>(std::lround(lo * f)));
+    const int hi_f = std::max(lo_f, static_cast<int>(std::lround(hi * f)) + 1);
     std::vector<cv::Rect> boxes;
-    cascade_.detectMultiScale(frame(region), boxes, opts_.scale_factor, opts_.min_neighbors, 0, cv::Size(lo, lo),
-                              cv::Size(hi, hi));
+    cascade_.detectMultiScale(search, boxes, opts_.scale_factor, opts_.min_neighbors, 0, cv::Size(lo_f, lo_f),
+                              cv::Size(hi_f, hi_f));
     std::optional<Face> best;
     double best_overlap = 0;
     for (const auto& b : boxes) {
-      const cv::Rect box = b + region.tl();
+      const cv::Rect box = cv::Rect(cvRound(b.x / f), cvRound(b.y / f), cvRound(b.width / f), cvRound(b.height / f)) +
+                           region.tl();
       if (const double overlap = iou(box, expected); overlap > best_overlap) best_overlap = overlap, best = Face{box, 1.f, {}};
     }
     return best;
