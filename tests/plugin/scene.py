@@ -64,13 +64,13 @@ def make_model(crops, path):
     torch.save(spread_model("resnet18", crops, seed=11)[0].state_dict(), path)
 
 
-def save_feremotion(model, path, crop, arch="resnet18"):
-    """A torchvision ResNet in the project's model file, written by Python (torch.load reads it
+def save_feremotion(state_dict, path, crop, arch="resnet18"):
+    """A torchvision ResNet's state_dict in the project's model file, written by Python (torch.load reads it
     back as a plain dict), with `crop` as fer-train records the crop it trained on."""
     import torch
     torch.save({"format": "feremotion", "format_version": 1, "arch": arch, "classes": CLASSES, "input_size": 224,
                 "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
-                "training": {"epoch": 1, "crop": crop}, "state_dict": model.state_dict()}, path)
+                "training": {"epoch": 1, "crop": crop}, "state_dict": state_dict}, path)
 
 
 def scores(messages):

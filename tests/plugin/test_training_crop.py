@@ -28,8 +28,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         plain, haar, yunet = (os.path.join(tmp, n) for n in ("plain.pth", "haar.pth", "yunet.pth"))
         torch.save(model.state_dict(), plain)  # says nothing about its crop
-        save_feremotion(model, haar, {"detector": "haar", "margin": 0.3, "align": False})
-        save_feremotion(model, yunet, {"detector": "yunet", "margin": 0.0, "align": True})
+        save_feremotion(model.state_dict(), haar, {"detector": "haar", "margin": 0.3, "align": False})
+        save_feremotion(model.state_dict(), yunet, {"detector": "yunet", "margin": 0.0, "align": True})
         base = "feremotion smoothing=0 overlay=false detect-interval=1"
 
         def element(model_path, extra=""):

@@ -8,7 +8,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "parity"))
-from common import faces5_dir, need_torch, run, shared_dir, skip, spread_model  # noqa: E402
+from common import faces5_dir, need_torch, run, shared_dir, skip  # noqa: E402
 
 need_torch()
 os.environ["GST_PLUGIN_PATH"] = sys.argv[1]
@@ -77,8 +77,8 @@ def main():
                                                "left_mouth_corner"]
         # 1c. a model trained on aligned YuNet crops (as fer-train records it) is aligned by default
         aligned_model = os.path.join(tmp, "aligned.pth")
-        save_feremotion(spread_model("resnet18", crops, seed=11)[0], aligned_model,
-                        {"detector": "yunet", "margin": 0.1, "align": True})
+        import torch
+        save_feremotion(torch.load(model), aligned_model, {"detector": "yunet", "margin": 0.1, "align": True})
         plain = f"feremotion model={model} smoothing=0 overlay=false detector=yunet detector-model={yunet}"
         few = frames[:3]
         by_model, _, err = run_frames(few, plain.replace(model, aligned_model))
