@@ -11,7 +11,7 @@ bool same_detector(const fer::DetectorOptions& a, const fer::DetectorOptions& b)
   return a.kind == b.kind && a.model == b.model && a.min_face_size == b.min_face_size &&
          a.scale_factor == b.scale_factor && a.min_neighbors == b.min_neighbors &&
          a.score_threshold == b.score_threshold && a.nms_threshold == b.nms_threshold &&
-         a.input_size == b.input_size;
+         a.input_size == b.input_size && a.yunet_runtime == b.yunet_runtime;
 }
 
 // Green boxes, white text on black: legible on any background.
@@ -77,6 +77,8 @@ void EmotionEngine::load_model_async(const EngineSettings& s, std::function<void
   std::lock_guard<std::mutex> lock(mutex_);
   loader_ = std::move(t);
 }
+
+std::string EmotionEngine::detector_name() const { return detector_ ? detector_->describe() : std::string(); }
 
 void EmotionEngine::ensure_detector(const fer::DetectorOptions& o) {
   if (detector_ && same_detector(o, detector_opts_)) return;

@@ -57,6 +57,8 @@ class EmotionEngine {
   FrameResults process(GstVideoFrame* frame, const EngineSettings& s);
 
   std::shared_ptr<fer::Classifier> model() const;
+  // What finds the faces, for the log ("yunet (oneDNN, bf16)"); empty before start().
+  std::string detector_name() const;
 
  private:
   void ensure_detector(const fer::DetectorOptions& o);

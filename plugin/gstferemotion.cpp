@@ -199,6 +199,7 @@ static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
   s.detector.score_threshold = static_cast<float>(self->score_threshold);
   s.detector.nms_threshold = static_cast<float>(self->nms_threshold);
   s.detector.input_size = self->detection_size;
+  s.detector.yunet_runtime = s.precision;
   s.analyzer.align = self->align;
   s.align_from_model = !self->align_set;
   s.analyzer.interval = self->interval;
@@ -376,6 +377,7 @@ static gboolean gst_feremotion_start(GstBaseTransform* trans) {
   const auto info = self->engine->model()->info();
   GST_INFO_OBJECT(self, "model %s (%s, %s, %zu classes, %d px, %s)", info.path.c_str(), fer::model_kind_name(info.kind),
                   info.arch.c_str(), info.classes.size(), info.input_size, info.precision.c_str());
+  GST_INFO_OBJECT(self, "faces found by %s", self->engine->detector_name().c_str());
   warn_crop_mismatch(GST_ELEMENT(self), info, s.detector.kind);
   self->last_face_count = G_MAXUINT;
   self->last_labels->clear();
@@ -551,7 +553,7 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
                         gst_feremotion_updates_get_type(), DEFAULT_UPDATES, flags));
 
   g_object_class_install_property(gobject_class, PROP_PRECISION,
-      g_param_spec_enum("precision", "Precision", "Arithmetic of the classifier (BatchNorm is folded in all)",
+      g_param_spec_enum("precision", "Precision", "Arithmetic of the classifier (BatchNorm is folded in all) and of YuNet",
                         gst_feremotion_precision_get_type(), DEFAULT_PRECISION, flags));
   g_object_class_install_property(gobject_class, PROP_SCORE_THRESHOLD,
       g_param_spec_double("score-threshold", "Score threshold", "yunet: lowest face score kept (higher: fewer "

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential pkg-config meson ninja-build cmake
   libtorch-dev libopenblas0-pthread          # OpenBLAS: fp32 GEMM ~35x faster than reference BLAS
+  libdnnl-dev                                # oneDNN (LibTorch's own) for YuNet's fused graph
   libopencv-dev opencv-data                  # Haar cascades live in opencv-data
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good

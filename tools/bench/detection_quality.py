@@ -136,7 +136,8 @@ def evaluate(scenes, results):
 
 def measure(fer_detect, yunet, faces5, frames, seed=0, yunet_settings=((640, 0.5),), workdir=None):
     """{detector name: evaluate(...)} for haar and, where a YuNet file is given, yunet at each
-    (input size, score threshold) of yunet_settings ("yunet" for the first, "yunet SIZE/THRESHOLD" after)."""
+    (input size, score threshold[, runtime]) of yunet_settings ("yunet" for the first, "yunet
+    SIZE/THRESHOLD[/RUNTIME]" after)."""
     scenes = compose(faces5, frames, seed)
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         paths = []
@@ -144,10 +145,11 @@ def measure(fer_detect, yunet, faces5, frames, seed=0, yunet_settings=((640, 0.5
             paths.append(os.path.join(tmp, f"frame{i:04d}.png"))
             Image.fromarray(frame[:, :, ::-1]).save(paths[-1])
         runs = {"haar": ["--detector", "haar"]}
-        for k, (size, threshold) in enumerate(yunet_settings if yunet else ()):
-            runs["yunet" if k == 0 else f"yunet {size}/{threshold}"] = [
+        for k, (size, threshold, *runtime) in enumerate(yunet_settings if yunet else ()):
+            name = "/".join([str(size), str(threshold)] + runtime)
+            runs["yunet" if k == 0 else f"yunet {name}"] = [
                 "--detector", "yunet", "--detector-model", yunet, "--input-size", str(size),
-                "--score-threshold", str(threshold)]
+                "--score-threshold", str(threshold)] + (["--yunet-runtime", runtime[0]] if runtime else [])
         return {name: evaluate(scenes, run_detector(fer_detect, paths, args)) for name, args in runs.items()}
 
 
@@ -160,21 +162,23 @@ def main():
     ap.add_argument("--faces5", default=os.path.join(shared, "data", "faces5"))
     ap.add_argument("--frames", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--yunet-settings", nargs="+", default=["640/0.5", "640/0.6", "640/0.4", "320/0.5", "960/0.5", "960/0.4"],
-                    help="yunet runs as INPUT_SIZE/SCORE_THRESHOLD (the first is the defaults)")
+    ap.add_argument("--yunet-settings", nargs="+",
+                    default=["640/0.5", "640/0.5/opencv", "640/0.4", "320/0.5", "960/0.5", "960/0.5/opencv", "960/0.4"],
+                    help="yunet runs as INPUT_SIZE/SCORE_THRESHOLD[/RUNTIME] (runtime: auto, fp32, bf16, "
+                         "opencv; the first run is the defaults)")
     a = ap.parse_args()
     if not os.path.isdir(a.faces5):
         sys.exit(f"{a.faces5} is absent: the benchmark composes its frames from ../shared/data/faces5")
     yunet = a.yunet if os.path.isfile(a.yunet) else None
-    settings = [(int(v.split("/")[0]), float(v.split("/")[1])) for v in a.yunet_settings]
+    settings = [(int(v.split("/")[0]), float(v.split("/")[1]), *v.split("/")[2:]) for v in a.yunet_settings]
     res = measure(a.fer_detect, yunet, a.faces5, a.frames, a.seed, settings)
     print(f"{a.frames} frames of {WIDTH}x{HEIGHT}, faces {SIZES[0]}-{SIZES[-1]} px turned up to 20 degrees, "
           f"IoU 0.5" + ("" if yunet else f" (no YuNet file at {a.yunet})"))
-    print(f"{'detector':16}{'precision':>10}{'recall':>8}{'tp':>6}{'fp':>6}{'fn':>6}{'ms/frame':>10}   "
+    print(f"{'detector':22}{'precision':>10}{'recall':>8}{'tp':>6}{'fp':>6}{'fn':>6}{'ms/frame':>10}   "
           + "  ".join(f"{s}px" for s in SIZES))
     for name, r in res.items():
         sizes = "  ".join(f"{f / max(1, t):.2f}".rjust(len(str(s)) + 2) for s, (f, t) in r["by_size"].items())
-        print(f"{name:16}{r['precision']:10.3f}{r['recall']:8.3f}{r['tp']:6}{r['fp']:6}{r['fn']:6}{r['ms']:10.1f}   "
+        print(f"{name:22}{r['precision']:10.3f}{r['recall']:8.3f}{r['tp']:6}{r['fp']:6}{r['fn']:6}{r['ms']:10.1f}   "
               + sizes)
 
 

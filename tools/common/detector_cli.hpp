@@ -25,6 +25,10 @@ inline void add_detector_options(CLI::App& app, DetectorOptions& det) {
                  "(0: never; smaller is faster and misses small faces, larger finds smaller ones)")
       ->check(CLI::Range(0, 8192))
       ->capture_default_str();
+  app.add_option("--yunet-runtime", det.yunet_runtime, "yunet: what runs the network: bf16 or fp32 (oneDNN), "
+                 "auto (oneDNN, bf16 where the CPU has it natively, else fp32) or opencv (cv::dnn, fp32)")
+      ->check(CLI::IsMember({"auto", "fp32", "bf16", "opencv"}))
+      ->capture_default_str();
 }
 
 }  // namespace fer::cli

@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "../common/detector_cli.hpp"
+#include "fer/classifier.hpp"
 #include "fer/face_align.hpp"
 #include "fer/face_detector.hpp"
 
@@ -21,7 +22,7 @@ int main(int argc, char** argv) {
   int threads = 0, repeat = 1;
   std::vector<std::string> images;
   fer::cli::add_detector_options(app, det);
-  app.add_option("--threads", threads, "OpenCV threads (0: OpenCV's default)");
+  app.add_option("--threads", threads, "OpenCV and LibTorch threads (0: their defaults)");
   app.add_option("--repeat", repeat, "detect this many times per image and report the fastest (timing)")
       ->check(CLI::Range(1, 1000));
   app.add_option("--aligned", aligned_dir, "write each face's aligned crop into this folder (<image>_<k>.png)");
@@ -29,7 +30,10 @@ int main(int argc, char** argv) {
   app.add_option("images", images, "image files")->required();
   CLI11_PARSE(app, argc, argv);
 
-  if (threads > 0) cv::setNumThreads(threads);
+  if (threads > 0) {
+    cv::setNumThreads(threads);
+    fer::Classifier::set_threads(threads);  // YuNet on oneDNN runs on LibTorch's threads
+  }
   std::unique_ptr<fer::FaceDetector> detector;
   try {
     detector = fer::make_face_detector(det);
@@ -54,7 +58,7 @@ int main(int argc, char** argv) {
       faces = detector->detect(img);
       best_ms = std::min(best_ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
-    nlohmann::json j{{"image", path}, {"width", img.cols}, {"height", img.rows}, {"ms", best_ms},
+    nlohmann::json j{{"image", path}, {"detector", detector->describe()}, {"width", img.cols}, {"height", img.rows}, {"ms", best_ms},
                      {"faces", nlohmann::json::array()}};
     for (size_t i = 0; i < faces.size(); ++i) {
       const auto& f = faces[i];

@@ -29,6 +29,9 @@ struct DetectorOptions {
   float score_threshold = 0.5f;  // keep faces scoring at least this (0..1)
   float nms_threshold = 0.3f;    // of two boxes overlapping more than this (IoU), the weaker goes
   int input_size = 640;          // frames are scaled so their longest side is this; 0 = never scaled
+  // What runs the network: "bf16" or "fp32" (oneDNN), "auto" (oneDNN, bf16 where the CPU has it
+  // natively, else fp32), "opencv" (cv::dnn, fp32: the reference; any YuNet variant's graph).
+  std::string yunet_runtime = "auto";
 };
 
 class FaceDetector {
@@ -36,6 +39,8 @@ class FaceDetector {
   virtual ~FaceDetector() = default;
   // frame: BGR or GRAY8. Faces sorted left to right.
   virtual std::vector<Face> detect(const cv::Mat& frame) = 0;
+  // What runs, for logs: "haar", "yunet (oneDNN bf16)", ...
+  virtual std::string describe() const { return "custom"; }
   // The face last seen at `expected`, found again close by and at a similar size: a search of a
   // small part of the frame, so tracked faces get a real box on frames between full detections.
   // Empty where it is not there, or where the detector has no such search (the tracker then

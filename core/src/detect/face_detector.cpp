@@ -18,6 +18,7 @@ namespace {
 class WholeFrameDetector : public FaceDetector {
  public:
   std::vector<Face> detect(const cv::Mat& frame) override { return {Face{{0, 0, frame.cols, frame.rows}, 1.f, {}}}; }
+  std::string describe() const override { return "none (the whole frame)"; }
 };
 
 // The original project's detector: OpenCV's frontal face cascade on the grey frame.
@@ -33,6 +34,8 @@ class HaarDetector : public FaceDetector {
     if (!cascade_.load(path))
       throw std::runtime_error("'" + path + "' is not an OpenCV cascade file");
   }
+
+  std::string describe() const override { return "haar"; }
 
   std::vector<Face> detect(const cv::Mat& frame) override {
     cv::Mat grey;

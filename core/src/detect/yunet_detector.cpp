@@ -1,5 +1,6 @@
-// YuNet (opencv_zoo's face_detection_yunet, the 2023 layout with cls/obj/bbox/kps heads) run
-// through cv::dnn. OpenCV 4.6's cv::FaceDetectorYN expects the older layout, hence our own decoding.
+// YuNet (opencv_zoo's face_detection_yunet, the 2023 layout with cls/obj/bbox/kps heads), read by
+// cv::dnn and run on oneDNN (yunet_network) or cv::dnn. OpenCV 4.6's cv::FaceDetectorYN expects the
+// older layout, hence our own decoding.
 #include <algorithm>
 #include <fstream>
 #include <stdexcept>
@@ -9,6 +10,7 @@
 
 #include "detect/detectors.hpp"
 #include "detect/yunet_decode.hpp"
+#include "detect/yunet_network.hpp"
 
 namespace fer::detail {
 namespace {
@@ -39,6 +41,21 @@ class YunetDetector : public FaceDetector {
       }
     net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
     net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+    const std::string& r = o.yunet_runtime;
+    if (r != "auto" && r != "fp32" && r != "bf16" && r != "opencv")
+      throw std::runtime_error("unknown YuNet runtime '" + r + "'; use auto, fp32, bf16 or opencv");
+    if (r != "opencv") {
+      try {
+        onednn_ = std::make_unique<YunetNetwork>(net_, r != "auto" ? r : YunetNetwork::native_bf16() ? "bf16" : "fp32");
+      } catch (const std::runtime_error& e) {
+        fallback_ = e.what();  // another YuNet variant: cv::dnn runs it
+      }
+    }
+  }
+
+  std::string describe() const override {
+    if (onednn_) return onednn_->bf16() ? "yunet (oneDNN, bf16)" : "yunet (oneDNN, fp32)";
+    return fallback_.empty() ? "yunet (cv::dnn)" : "yunet (cv::dnn: " + fallback_ + ")";
   }
 
   std::vector<Face> detect(const cv::Mat& frame) override {
@@ -51,9 +68,13 @@ class YunetDetector : public FaceDetector {
     padded_.setTo(cv::Scalar::all(0));
     if (g.scaled == frame.size()) bgr_.copyTo(padded_(cv::Rect({0, 0}, g.scaled)));
     else cv::resize(bgr_, padded_(cv::Rect({0, 0}, g.scaled)), g.scaled, 0, 0, cv::INTER_LINEAR);
-    cv::dnn::blobFromImage(padded_, blob_);
-    net_.setInput(blob_);
-    net_.forward(heads_, outputs_);
+    if (onednn_) {
+      onednn_->forward(padded_, heads_);
+    } else {
+      cv::dnn::blobFromImage(padded_, blob_);
+      net_.setInput(blob_);
+      net_.forward(heads_, outputs_);
+    }
 
     std::vector<YunetCandidate> candidates;
     for (size_t i = 0; i < 3; ++i) {
@@ -86,6 +107,8 @@ class YunetDetector : public FaceDetector {
  private:
   DetectorOptions opts_;
   cv::dnn::Net net_;
+  std::unique_ptr<YunetNetwork> onednn_;  // null: cv::dnn runs the network
+  std::string fallback_;                  // why oneDNN does not, where it was asked
   std::vector<std::string> outputs_;  // cls, obj, bbox, kps for stride 8, then 16, then 32
   cv::Mat bgr_, padded_, blob_;
   std::vector<cv::Mat> heads_;

@@ -28,6 +28,9 @@ void prepare_inference(Classifier::Impl& impl, const std::string& precision);
 
 // Intra-op threads of every thread that runs inference (0: one per CPU).
 void set_inference_threads(int threads);
+// Called by every thread before it runs a network: the intra-op team size (per calling thread in
+// OpenMP) and flushing denormals.
+void prepare_inference_thread();
 
 // Parses device strings ("cpu", "cuda", "cuda:1") and fails clearly where the build has no CUDA.
 torch::Device parse_device(const std::string& device);
