@@ -66,7 +66,7 @@ enum {
 #define DEFAULT_PRECISION GST_FEREMOTION_PRECISION_AUTO
 #define DEFAULT_SCORE_THRESHOLD 0.5
 #define DEFAULT_NMS_THRESHOLD 0.3
-#define DEFAULT_DETECTION_SIZE 640
+#define DEFAULT_DETECTION_SIZE -1
 #define DEFAULT_ALIGN FALSE
 #define DEFAULT_ASYNC GST_FEREMOTION_ASYNC_AUTO
 #define DEFAULT_DETECT_INTERVAL 0
@@ -563,8 +563,8 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
                           "(intersection over union), the weaker is dropped", 0.0, 1.0, DEFAULT_NMS_THRESHOLD, flags));
   g_object_class_install_property(gobject_class, PROP_DETECTION_SIZE,
       g_param_spec_int("detection-size", "Detection size", "Frames are scaled so their longest side is this before "
-                       "detection (yunet: down or up; haar: down only; 0 = never; smaller is faster and misses small "
-                       "faces)", 0, 4096,
+                       "detection (yunet: down or up; haar: down only; 0 = never; -1 = yunet 960, haar 640; smaller "
+                       "is faster and misses small faces)", -1, 4096,
                        DEFAULT_DETECTION_SIZE, flags));
   g_object_class_install_property(gobject_class, PROP_ALIGN,
       g_param_spec_boolean("align", "Align", "Turn each face so its eyes are level and crop a square around it "

@@ -21,9 +21,10 @@ inline void add_detector_options(CLI::App& app, DetectorOptions& det) {
   app.add_option("--nms-threshold", det.nms_threshold, "yunet: overlap (IoU) above which the weaker box goes")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  app.add_option("--input-size", det.input_size, "yunet: images are scaled so their longest side is this "
-                 "(0: never; smaller is faster and misses small faces, larger finds smaller ones)")
-      ->check(CLI::Range(0, 8192))
+  app.add_option("--input-size", det.input_size, "images are scaled so their longest side is this (yunet: "
+                 "down or up, haar: down only; 0: never; -1: yunet 960, haar 640; smaller is faster and misses "
+                 "small faces, larger finds smaller ones)")
+      ->check(CLI::Range(-1, 8192))
       ->capture_default_str();
   app.add_option("--yunet-runtime", det.yunet_runtime, "yunet: what runs the network: bf16 or fp32 (oneDNN), "
                  "auto (oneDNN, bf16 where the CPU has it natively, else fp32) or opencv (cv::dnn, fp32)")

@@ -28,7 +28,9 @@ struct DetectorOptions {
   // yunet only
   float score_threshold = 0.5f;  // keep faces scoring at least this (0..1)
   float nms_threshold = 0.3f;    // of two boxes overlapping more than this (IoU), the weaker goes
-  int input_size = 640;          // frames are scaled so their longest side is this; 0 = never scaled
+  // Frames are scaled so their longest side is this (yunet: down or up; haar: down only); 0 = never,
+  // -1 = the detector's own: yunet 960 (95% of 40 px faces, 7 ms on 2 cores), haar 640.
+  int input_size = -1;
   // What runs the network: "bf16" or "fp32" (oneDNN), "auto" (oneDNN, bf16 where the CPU has it
   // natively, else fp32), "opencv" (cv::dnn, fp32: the reference; any YuNet variant's graph).
   std::string yunet_runtime = "auto";
@@ -51,6 +53,8 @@ class FaceDetector {
     return std::nullopt;
   }
 };
+
+constexpr int kYunetInputSize = 960, kHaarInputSize = 640;
 
 // Throws std::runtime_error naming the kind or the model file when it cannot be made.
 std::unique_ptr<FaceDetector> make_face_detector(const DetectorOptions& options);

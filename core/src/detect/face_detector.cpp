@@ -46,7 +46,8 @@ class HaarDetector : public FaceDetector {
     // went from 20.1 to 17.5 ms). Frames larger than input_size are searched at that size.
     const int side = std::max(grey.cols, grey.rows);
     double scale = std::min(1.0, double(kCascadeWindow) / std::max(kCascadeWindow, opts_.min_face_size));
-    if (opts_.input_size > 0) scale = std::min(scale, double(opts_.input_size) / side);
+    const int input_size = opts_.input_size < 0 ? kHaarInputSize : opts_.input_size;
+    if (input_size > 0) scale = std::min(scale, double(input_size) / side);
     cv::Mat search = grey;
     if (scale < 1.0) cv::resize(grey, search, cv::Size(), scale, scale, cv::INTER_AREA);
     const int min_size = std::max(kCascadeWindow, static_cast<int>(std::lround(opts_.min_face_size * scale)));

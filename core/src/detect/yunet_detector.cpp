@@ -20,6 +20,7 @@ constexpr int kStrides[] = {8, 16, 32};
 class YunetDetector : public FaceDetector {
  public:
   explicit YunetDetector(const DetectorOptions& o) : opts_(o) {
+    if (opts_.input_size < 0) opts_.input_size = kYunetInputSize;
     if (o.model.empty())
       throw std::runtime_error("the yunet detector needs its ONNX file (detector-model): opencv_zoo's "
                                "face_detection_yunet, see the README");
