@@ -10,8 +10,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "bench"))
 
 # (precision, recall) at IoU 0.5 on faces of 40-300 px turned up to 20 degrees, default settings.
-# Measured on these 80 frames (seed 5): haar 0.991 / 0.768, yunet 1.000 / 0.920 (OpenCV 4.6).
-FLOORS = {"haar": (0.95, 0.70), "yunet": (0.97, 0.88)}
+# Measured on these 80 frames (seed 5): haar 0.980 / 0.725; yunet (960 px, oneDNN bf16) 0.993 /
+# 0.964, where 640 px gave 0.992 / 0.913: the recall floor fails if the default size falls back.
+FLOORS = {"haar": (0.95, 0.70), "yunet": (0.97, 0.93)}
 FRAMES, SEED = 80, 5
 
 

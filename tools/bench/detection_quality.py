@@ -134,10 +134,10 @@ def evaluate(scenes, results):
             "by_size": by_size, "ms": ms[len(ms) // 2]}
 
 
-def measure(fer_detect, yunet, faces5, frames, seed=0, yunet_settings=((640, 0.5),), workdir=None):
+def measure(fer_detect, yunet, faces5, frames, seed=0, yunet_settings=((-1, 0.5),), workdir=None):
     """{detector name: evaluate(...)} for haar and, where a YuNet file is given, yunet at each
     (input size, score threshold[, runtime]) of yunet_settings ("yunet" for the first, "yunet
-    SIZE/THRESHOLD[/RUNTIME]" after)."""
+    SIZE/THRESHOLD[/RUNTIME]" after; size -1 is the detector's default)."""
     scenes = compose(faces5, frames, seed)
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         paths = []
@@ -163,7 +163,8 @@ def main():
     ap.add_argument("--frames", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--yunet-settings", nargs="+",
-                    default=["640/0.5", "640/0.5/opencv", "640/0.4", "320/0.5", "960/0.5", "960/0.5/opencv", "960/0.4"],
+                    default=["-1/0.5", "960/0.5/opencv", "960/0.5/fp32", "960/0.4", "640/0.5", "640/0.5/opencv",
+                             "320/0.5"],
                     help="yunet runs as INPUT_SIZE/SCORE_THRESHOLD[/RUNTIME] (runtime: auto, fp32, bf16, "
                          "opencv; the first run is the defaults)")
     a = ap.parse_args()
