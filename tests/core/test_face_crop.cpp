@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -38,6 +39,23 @@ TEST(FaceDetector, UnknownKindAndMissingCascadeAreNamed) {
     FAIL();
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/cascade.xml"), std::string::npos);
+  }
+}
+
+// The YuNet file given to Haar (detector-model with the default detector): OpenCV's cascade
+// loader throws on it rather than failing, and the message must name the file and the fix.
+TEST(FaceDetector, HaarGivenAnOnnxFileSaysWhichDetectorReadsIt) {
+  const char* shared = std::getenv("FER_SHARED");
+  fer::DetectorOptions o;
+  o.model = std::string(shared ? shared : "../shared") + "/models/yunet.onnx";
+  if (!std::ifstream(o.model)) GTEST_SKIP() << o.model << " absent (set FER_SHARED)";
+  try {
+    fer::make_face_detector(o);
+    FAIL() << "a YuNet file loaded as a cascade";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(o.model), std::string::npos) << what;
+    EXPECT_NE(what.find("detector=yunet"), std::string::npos) << what;
   }
 }
 

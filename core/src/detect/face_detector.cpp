@@ -31,8 +31,14 @@ class HaarDetector : public FaceDetector {
     const std::string path = o.model.empty() ? default_haar_cascade() : o.model;
     if (!std::ifstream(path))
       throw std::runtime_error("Haar cascade '" + path + "' not found; install opencv-data or give a cascade file");
-    if (!cascade_.load(path))
-      throw std::runtime_error("'" + path + "' is not an OpenCV cascade file");
+    bool loaded = false;
+    try {
+      loaded = cascade_.load(path);
+    } catch (const cv::Exception&) {  // OpenCV throws on some non-XML files instead of failing
+    }
+    if (!loaded)
+      throw std::runtime_error("'" + path + "' is not an OpenCV cascade file (detector=haar reads detector-model "
+                               "as a cascade; a YuNet .onnx needs detector=yunet)");
   }
 
   std::string describe() const override { return "haar"; }
