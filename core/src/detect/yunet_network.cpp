@@ -3,10 +3,9 @@
 #include <cmath>
 #include <stdexcept>
 
-#include <oneapi/dnnl/dnnl.hpp>
-
 #include "model/folded_resnet.hpp"  // cpu_has_native_bf16
 #include "model/network.hpp"        // prepare_inference_thread
+#include "model/onednn_graph.hpp"
 
 namespace fer::detail {
 namespace {
@@ -41,122 +40,49 @@ std::vector<Shape> yunet_shapes() {
 constexpr size_t kHeadsStart = 29;  // index of the first head convolution
 constexpr int kHeadChannels = 16;   // cls, obj, bbox x4, kps x10: the four heads of a stride merged
 
-// A convolution's weights as the file has them (fp32, OIHW); packed per plan.
-struct ConvWeights {
-  std::vector<float> w, b;
-  int out = 0, in = 0, k = 1, stride = 1, groups = 1;
-  bool relu = false;
-};
-
-// One step of a plan: a primitive and its arguments.
-struct Step {
-  dnnl::primitive prim;
-  std::unordered_map<int, memory> args;
-};
+using onednn::ConvWeights;
 
 }  // namespace
 
 struct YunetNetwork::Impl {
-  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-  dnnl::stream stream{engine};
   dt type = dt::f32;
+  std::shared_ptr<onednn::Context> context = std::make_shared<onednn::Context>();
   std::vector<ConvWeights> convs;  // stem, backbone and neck
+  std::vector<bool> relu;          // after each of convs
   ConvWeights head1[3], head3[3];  // per stride, the four heads merged
 
-  // Primitives and buffers for one input size, built on the first frame of that size: oneDNN
-  // picks its blocked layouts per shape, and nothing is allocated from frame to frame.
+  // The graph for one input size, built on the first frame of that size.
   struct Plan {
     int rows = 0, cols = 0;
-    memory input;  // the caller's 8-bit BGR, wrapped
-    std::vector<Step> steps;
+    std::unique_ptr<onednn::Graph> graph;
+    memory input;     // the caller's 8-bit BGR
     memory heads[3];  // 1 x 16 x h x w fp32 in nChw16c: for 16 channels, cell after cell
   } plan;
 
-  memory conv(const ConvWeights& c, const memory& src, bool dst_f32 = false) {
-    const auto sd = src.get_desc();
-    const memory::dim n = sd.dims()[0], h = sd.dims()[2], w = sd.dims()[3];
-    const memory::dim oh = (h + 2 * (c.k / 2) - c.k) / c.stride + 1, ow = (w + 2 * (c.k / 2) - c.k) / c.stride + 1;
-    const memory::dims wdims = c.groups > 1 ? memory::dims{c.groups, c.out / c.groups, c.in, c.k, c.k}
-                                            : memory::dims{c.out, c.in, c.k, c.k};
-    const memory::desc wd(wdims, type, tag::any), bd({c.out}, dt::f32, tag::a);
-    // nChw16c throughout: left to choose ("any"), oneDNN 2.6 mixes it with nhwc from one primitive
-    // to the next and falls back to its reference kernels where they meet (70 ms for one layer).
-    const memory::desc dd({n, c.out, oh, ow}, dst_f32 ? dt::f32 : type, tag::nChw16c);
-    const memory::dims stride{c.stride, c.stride}, pad{c.k / 2, c.k / 2};
-    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, sd,
-                                      wd, bd, dd, stride, pad, pad);
-    dnnl::primitive_attr attr;
-    if (c.relu) {
-      dnnl::post_ops ops;
-      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-      attr.set_post_ops(ops);
-    }
-    const dnnl::convolution_forward::primitive_desc pd(d, attr, engine);
-    memory weights(pd.weights_desc(), engine), bias(bd, engine), dst(pd.dst_desc(), engine);
-    memory user_w({wdims, dt::f32, c.groups > 1 ? tag::goihw : tag::oihw}, engine, const_cast<float*>(c.w.data()));
-    dnnl::reorder(user_w, weights).execute(stream, user_w, weights);
-    std::copy(c.b.begin(), c.b.end(), static_cast<float*>(bias.get_data_handle()));
-    plan.steps.push_back({dnnl::convolution_forward(pd),
-                          {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dst}}});
-    return dst;
-  }
-
-  memory max_pool(const memory& src) {
-    const auto sd = src.get_desc();
-    const auto dims = sd.dims();
-    const memory::desc dd({dims[0], dims[1], dims[2] / 2, dims[3] / 2}, type, tag::nChw16c);
-    dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max, sd, dd, {2, 2},
-                                  {2, 2}, {0, 0}, {0, 0});
-    const dnnl::pooling_forward::primitive_desc pd(d, engine);
-    memory dst(pd.dst_desc(), engine);
-    plan.steps.push_back({dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}});
-    return dst;
-  }
-
-  // fine + nearest x2 upsampling of coarse (the file's Resize, then Add). As one primitive (a
-  // binary post-op on the resampling) oneDNN 2.6 takes its reference path: 37 ms.
-  memory upsample_add(const memory& fine, const memory& coarse) {
-    const auto fd = fine.get_desc();
-    dnnl::resampling_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::resampling_nearest,
-                                     coarse.get_desc(), fd);
-    const dnnl::resampling_forward::primitive_desc pd(d, engine);
-    memory dst(fd, engine);
-    plan.steps.push_back({dnnl::resampling_forward(pd), {{DNNL_ARG_SRC, coarse}, {DNNL_ARG_DST, dst}}});
-    dnnl::binary::desc add(dnnl::algorithm::binary_add, fd, fd, fd);
-    const dnnl::binary::primitive_desc apd(add, engine);
-    plan.steps.push_back({dnnl::binary(apd), {{DNNL_ARG_SRC_0, dst}, {DNNL_ARG_SRC_1, fine}, {DNNL_ARG_DST, dst}}});
-    return dst;
-  }
-
-  memory block(const memory& x, size_t& i) {
-    const auto y = conv(convs[i + 1], conv(convs[i], x));
+  memory block(onednn::Graph& g, const memory& x, size_t& i) const {
     i += 2;
-    return y;
+    return g.conv(convs[i - 1], g.conv(convs[i - 2], x, relu[i - 2]), relu[i - 1]);
   }
 
   void build(int rows, int cols) {
     plan = Plan{};
     plan.rows = rows;
     plan.cols = cols;
-    // The stem reads the caller's bytes through a reorder (8-bit interleaved to planes of type).
-    plan.input = memory({{1, 3, rows, cols}, dt::u8, tag::nhwc}, engine, DNNL_MEMORY_NONE);
-    const memory::desc stem_in({1, 3, rows, cols}, type, tag::nchw);
-    memory x(stem_in, engine);
-    plan.steps.push_back({dnnl::reorder(plan.input, x), {{DNNL_ARG_FROM, plan.input}, {DNNL_ARG_TO, x}}});
+    plan.graph = std::make_unique<onednn::Graph>(type, context);
+    auto& g = *plan.graph;
+    plan.input = g.external({1, 3, rows, cols}, dt::u8, tag::nhwc);
     size_t i = 1;
-    x = block(conv(convs[0], x), i);
-    x = max_pool(x);
-    for (int k = 0; k < 4; ++k) x = block(x, i);
-    const auto p8 = block(block(max_pool(x), i), i);
-    const auto p16 = block(block(max_pool(p8), i), i);
-    const auto n32 = block(block(block(max_pool(p16), i), i), i);
-    const auto n16 = block(upsample_add(p16, n32), i);
-    const auto n8 = block(upsample_add(p8, n16), i);
+    auto x = block(g, g.conv(convs[0], g.reorder(plan.input, tag::nchw), relu[0]), i);
+    x = g.max_pool(x, 2, 2, 0);
+    for (int k = 0; k < 4; ++k) x = block(g, x, i);
+    const auto p8 = block(g, block(g, g.max_pool(x, 2, 2, 0), i), i);
+    const auto p16 = block(g, block(g, g.max_pool(p8, 2, 2, 0), i), i);
+    const auto n32 = block(g, block(g, block(g, g.max_pool(p16, 2, 2, 0), i), i), i);
+    const auto n16 = block(g, g.upsample_add(p16, n32), i);
+    const auto n8 = block(g, g.upsample_add(p8, n16), i);
     const memory* levels[] = {&n8, &n16, &n32};
-    for (int level = 0; level < 3; ++level) {
-      plan.heads[level] = conv(head3[level], conv(head1[level], *levels[level]), true);
-    }
-    stream.wait();  // the weight reorders
+    for (int level = 0; level < 3; ++level)
+      plan.heads[level] = g.conv(head3[level], g.conv(head1[level], *levels[level], false), false, nullptr, true);
   }
 };
 
@@ -164,6 +90,7 @@ YunetNetwork::YunetNetwork(cv::dnn::Net& net, const std::string& precision) : im
   if (precision != "fp32" && precision != "bf16") throw std::invalid_argument("precision: fp32 or bf16");
   impl_->type = precision == "bf16" ? dt::bf16 : dt::f32;
   std::vector<ConvWeights> all;
+  std::vector<bool> relu;
   for (const auto& name : net.getLayerNames()) {
     const auto layer = net.getLayer(net.getLayerId(name));
     if (layer->type != "Convolution") continue;
@@ -191,9 +118,10 @@ YunetNetwork::YunetNetwork(cv::dnn::Net& net, const std::string& precision) : im
       throw std::runtime_error("convolution " + std::to_string(i) + " is not YuNet 2023's");
     c.groups = s.k == 3 && s.in == 1 ? s.out : 1;  // depthwise
     c.stride = i == 0 ? 2 : 1;
-    c.relu = i < kHeadsStart && (i == 0 || s.k == 3);  // the stem and every backbone 3x3
+    relu.push_back(i < kHeadsStart && (i == 0 || s.k == 3));  // the stem and every backbone 3x3
   }
   impl_->convs.assign(all.begin(), all.begin() + kHeadsStart);
+  impl_->relu.assign(relu.begin(), relu.begin() + kHeadsStart);
   // Per stride, the 1x1s of cls, obj, bbox and kps stacked (1 + 1 + 4 + 10 = 16 outputs), then
   // their 3x3s, each depthwise, as one depthwise 3x3: 2 convolutions a stride instead of 8.
   for (int level = 0; level < 3; ++level) {
@@ -227,8 +155,7 @@ void YunetNetwork::forward(const cv::Mat& bgr, std::vector<cv::Mat>& heads) {
   auto& m = *impl_;
   if (m.plan.rows != bgr.rows || m.plan.cols != bgr.cols) m.build(bgr.rows, bgr.cols);
   m.plan.input.set_data_handle(bgr.data);
-  for (auto& s : m.plan.steps) s.prim.execute(m.stream, s.args);
-  m.stream.wait();
+  m.plan.graph->run();
 
   // To the file's outputs: per stride, cells x {1 (cls, sigmoid), 1 (obj, sigmoid), 4, 10}.
   heads.resize(12);
