@@ -115,10 +115,13 @@ def main():
 
         # 5b. the live defaults (full detection every 3rd frame, faces found again near their tracks
         # in between), scenes held for 12 frames: the last three of each, two of them between
-        # detections, have its faces, boxes within IoU 0.8 of a full search's, and the last one the labels.
+        # detections, have its faces, boxes within IoU 0.8 of a full search's, and the last one the
+        # labels where the reference is not a near tie: the last label may come from a crop of a
+        # near-search box, which differs from the full search's by up to that IoU (as in part 4).
         held12 = [f for f in frames[:6] for _ in range(12)]
         live, _, err = run_frames(held12, defaults, fps=20, live=True)
         assert err is None, err
+        compared = 0
         for k in range(6):
             for j in (9, 10, 11):
                 got = live[12 * k + j]
@@ -126,10 +129,13 @@ def main():
                 for w in ref[k]:
                     m = max(got, key=lambda h: iou(h["box"], w["box"]))
                     assert iou(m["box"], w["box"]) >= 0.8, f"scene {k} frame {j}: {w} not in {got}"
-                    if j == 11:
+                    top = sorted(w["scores"], reverse=True)
+                    if j == 11 and top[0] - top[1] >= 0.1:
+                        compared += 1
                         assert m["label"] == w["label"], f"scene {k}: async {m} vs sync {w}"
-        print("live defaults: the last 3 frames of each held scene keep its faces (IoU >= 0.8 with a full "
-              "search), the last one its labels")
+        assert compared >= 4, f"only {compared} clear labels to compare in the held scenes"
+        print(f"live defaults: the last 3 frames of each held scene keep its faces (IoU >= 0.8 with a full "
+              f"search), the last one its {compared} clear labels")
 
         # 6. the webcam line with videotestsrc standing in, no converter, in the formats cameras give
         for fmt in ("YUY2", "NV12", "I420"):

@@ -1,6 +1,9 @@
 #include "folded_resnet.hpp"
 
+#include <array>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <string>
 
 namespace fer {
@@ -17,7 +20,6 @@ bool cpu_has_native_bf16() {
 }
 
 torch::Tensor FoldedResNet::Conv::operator()(const torch::Tensor& x) const {
-  if (packed) return at::mkldnn_convolution(x, w, b, {padding, padding}, {stride, stride}, {1, 1}, 1);
   return torch::conv2d(x, w, b, stride, padding);
 }
 
@@ -29,13 +31,16 @@ FoldedResNet::Conv FoldedResNet::fold(const StateDict& sd, const std::string& co
   Conv c;
   c.stride = stride;
   c.padding = w.size(2) / 2;
-  c.packed = packed_;
-  const auto folded_w = (w * scale.view({-1, 1, 1, 1})).to(torch::kFloat32);
-  const auto folded_b = (sd.at(bn + ".bias") - sd.at(bn + ".running_mean") * scale).to(torch::kFloat32);
+  const auto folded_w = (w * scale.view({-1, 1, 1, 1})).to(torch::kFloat32).contiguous();
+  const auto folded_b = (sd.at(bn + ".bias") - sd.at(bn + ".running_mean") * scale).to(torch::kFloat32).contiguous();
   if (packed_) {
-    c.w = at::mkldnn_reorder_conv2d_weight(folded_w.contiguous().to_mkldnn(dtype_), {c.padding, c.padding},
-                                           {stride, stride}, {1, 1}, 1);
-    c.b = folded_b.contiguous().to_mkldnn();  // fp32 bias, as torch.utils.mkldnn keeps it for bf16
+    auto& d = c.dnnl;
+    d.w.assign(folded_w.data_ptr<float>(), folded_w.data_ptr<float>() + folded_w.numel());
+    d.b.assign(folded_b.data_ptr<float>(), folded_b.data_ptr<float>() + folded_b.numel());  // fp32 in bf16 too
+    d.out = static_cast<int>(w.size(0));
+    d.in = static_cast<int>(w.size(1));
+    d.k = static_cast<int>(w.size(2));
+    d.stride = static_cast<int>(stride);
   } else {
     c.w = folded_w.to(device_, dtype_).contiguous(torch::MemoryFormat::ChannelsLast);
     c.b = folded_b.to(device_, dtype_);
@@ -43,8 +48,18 @@ FoldedResNet::Conv FoldedResNet::fold(const StateDict& sd, const std::string& co
   return c;
 }
 
+struct FoldedResNet::Graphs {
+  std::mutex mutex;  // one caller at a time: the graphs own their buffers
+  std::shared_ptr<onednn::Context> context = std::make_shared<onednn::Context>();
+  struct Plan {
+    std::unique_ptr<onednn::Graph> graph;
+    dnnl::memory input, pooled;
+  };
+  std::map<std::array<int64_t, 3>, Plan> plans;  // by (batch, height, width)
+};
+
 FoldedResNet::FoldedResNet(const ResNetSpec& spec, const StateDict& sd, torch::ScalarType dtype, torch::Device device)
-    : dtype_(dtype), device_(device), packed_(device.is_cpu() && torch::hasMKLDNN()) {
+    : dtype_(dtype), device_(device), packed_(device.is_cpu()), graphs_(std::make_unique<Graphs>()) {
   stem_ = fold(sd, "conv1", "bn1", 2);
   for (int stage = 0; stage < 4; ++stage) {
     for (int i = 0; i < spec.layers[stage]; ++i) {
@@ -67,9 +82,11 @@ FoldedResNet::FoldedResNet(const ResNetSpec& spec, const StateDict& sd, torch::S
   fc_b_ = sd.at("fc.bias").to(device_, torch::kFloat32);
 }
 
+FoldedResNet::~FoldedResNet() = default;
+
 torch::Tensor FoldedResNet::forward(const torch::Tensor& input) const {
-  torch::Tensor x = packed_ ? input.to(torch::kFloat32).contiguous().to_mkldnn(dtype_)
-                            : input.to(device_, dtype_).contiguous(torch::MemoryFormat::ChannelsLast);
+  if (packed_) return forward_onednn(input);
+  torch::Tensor x = input.to(device_, dtype_).contiguous(torch::MemoryFormat::ChannelsLast);
   x = torch::max_pool2d(torch::relu(stem_(x)), 3, 2, 1);
   for (const auto& b : blocks_) {
     torch::Tensor y = x;
@@ -79,9 +96,36 @@ torch::Tensor FoldedResNet::forward(const torch::Tensor& input) const {
     }
     x = torch::relu(y + (b.downsample ? (*b.downsample)(x) : x));
   }
-  if (packed_) x = x.to_dense();
   x = torch::adaptive_avg_pool2d(x.to(torch::kFloat32), {1, 1}).flatten(1);
   return torch::linear(x, fc_w_, fc_b_);
+}
+
+torch::Tensor FoldedResNet::forward_onednn(const torch::Tensor& input) const {
+  using tag = dnnl::memory::format_tag;
+  const auto x = input.to(torch::kFloat32).contiguous();
+  const std::array<int64_t, 3> shape{x.size(0), x.size(2), x.size(3)};
+  std::lock_guard<std::mutex> lock(graphs_->mutex);
+  auto& plan = graphs_->plans[shape];
+  if (!plan.graph) {
+    plan.graph = std::make_unique<onednn::Graph>(
+        dtype_ == torch::kBFloat16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32, graphs_->context);
+    auto& g = *plan.graph;
+    plan.input = g.external({shape[0], 3, shape[1], shape[2]}, dnnl::memory::data_type::f32, tag::nchw);
+    auto a = g.max_pool(g.conv(stem_.dnnl, g.reorder(plan.input, tag::nchw), true), 3, 2, 1);
+    for (const auto& b : blocks_) {
+      // The last convolution adds onto the shortcut in place, then ReLU: one pass, no extra buffer.
+      const auto shortcut = b.downsample ? g.conv(b.downsample->dnnl, a, false) : a;
+      auto y = a;
+      for (size_t k = 0; k + 1 < b.convs.size(); ++k) y = g.conv(b.convs[k].dnnl, y, true);
+      a = g.conv(b.convs.back().dnnl, y, true, &shortcut);
+    }
+    plan.pooled = g.global_avg_pool(a);
+  }
+  plan.input.set_data_handle(x.data_ptr());
+  plan.graph->run();
+  const auto pooled = torch::from_blob(plan.pooled.get_data_handle(), {shape[0], fc_w_.size(1)}, torch::kFloat32);
+  // The head stays fp32 in every precision (see the constructor); linear makes a new tensor.
+  return torch::linear(pooled, fc_w_, fc_b_);
 }
 
 }  // namespace fer

@@ -1,15 +1,19 @@
 // An inference-only copy of a ResNet: every BatchNorm folded into the convolution before it,
-// optionally in bf16. On the CPU the weights are packed once into oneDNN's blocked layout and the
-// activations stay in it from stem to pooling: LibTorch's dense convolution re-packs every weight
-// on every call (53 reorders, a quarter of a bf16 ResNet50's time, seen with ONEDNN_VERBOSE).
-// Elsewhere weights are kept channels_last. The module itself stays for saving and training.
+// optionally in bf16. On the CPU it runs as a oneDNN graph (onednn_graph): weights packed once,
+// activations in one blocked layout from stem to pooling, ReLU and the residual sums fused into
+// the convolutions, one graph per batch size, nothing allocated per call. Through LibTorch's
+// operators the same network re-packed every weight on every call (53 reorders, seen with
+// ONEDNN_VERBOSE) and paid a dispatch, an allocation and a memory pass per ReLU and add.
+// Elsewhere (CUDA) weights are kept channels_last. The module itself stays for saving and training.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include <torch/torch.h>
 
+#include "onednn_graph.hpp"
 #include "resnet.hpp"
 #include "state_dict.hpp"
 
@@ -18,15 +22,16 @@ namespace fer {
 class FoldedResNet {
  public:
   FoldedResNet(const ResNetSpec& spec, const StateDict& sd, torch::ScalarType dtype, torch::Device device);
+  ~FoldedResNet();
   // float32 NCHW in, float32 logits out, whatever the internal precision.
   torch::Tensor forward(const torch::Tensor& x) const;
   torch::ScalarType dtype() const { return dtype_; }
 
  private:
   struct Conv {
-    torch::Tensor w, b;
+    torch::Tensor w, b;  // folded; fp32 OIHW on the CPU (copied into dnnl), else dtype_, channels_last
     int64_t stride = 1, padding = 0;
-    bool packed = false;  // w and b are oneDNN tensors; x must be one too
+    onednn::ConvWeights dnnl;  // the CPU graph's copy
     torch::Tensor operator()(const torch::Tensor& x) const;
   };
   struct Block {
@@ -35,9 +40,13 @@ class FoldedResNet {
   };
   Conv fold(const StateDict& sd, const std::string& conv, const std::string& bn, int64_t stride) const;
 
+  struct Graphs;  // the oneDNN graphs, one per input shape
+  torch::Tensor forward_onednn(const torch::Tensor& x) const;
+
   torch::ScalarType dtype_;
   torch::Device device_;
-  bool packed_;
+  bool packed_;  // on the CPU through oneDNN
+  std::unique_ptr<Graphs> graphs_;
   Conv stem_;
   std::vector<Block> blocks_;
   torch::Tensor fc_w_, fc_b_;

@@ -84,13 +84,16 @@ memory Graph::max_pool(const memory& src, int kernel, int stride, int padding) {
 memory Graph::global_avg_pool(const memory& src) {
   const auto sd = src.get_desc();
   const auto in = sd.dims();
-  const memory::desc dd({in[0], in[1], 1, 1}, dt::f32, tag::nchw);
+  const memory::desc dd({in[0], in[1], 1, 1}, type_, tag::nchw);
   dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_avg_exclude_padding, sd,
                                 dd, {1, 1}, {in[2], in[3]}, {0, 0}, {0, 0});
   const dnnl::pooling_forward::primitive_desc pd(d, ctx_->engine);
   memory dst(pd.dst_desc(), ctx_->engine);
   steps_.push_back({dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}});
-  return dst;
+  if (type_ == dt::f32) return dst;
+  memory f32({dd.dims(), dt::f32, tag::nchw}, ctx_->engine);  // pooling keeps the type: convert after
+  steps_.push_back({dnnl::reorder(dst, f32), {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, f32}}});
+  return f32;
 }
 
 memory Graph::upsample_add(const memory& fine, const memory& coarse) {
