@@ -81,8 +81,10 @@ struct YunetNetwork::Impl {
     const auto n16 = block(g, g.upsample_add(p16, n32), i);
     const auto n8 = block(g, g.upsample_add(p8, n16), i);
     const memory* levels[] = {&n8, &n16, &n32};
-    for (int level = 0; level < 3; ++level)
+    for (int level = 0; level < 3; ++level) {
       plan.heads[level] = g.conv(head3[level], g.conv(head1[level], *levels[level], false), false, nullptr, true);
+      g.keep(plan.heads[level]);
+    }
   }
 };
 

@@ -120,6 +120,7 @@ torch::Tensor FoldedResNet::forward_onednn(const torch::Tensor& input) const {
       a = g.conv(b.convs.back().dnnl, y, true, &shortcut);
     }
     plan.pooled = g.global_avg_pool(a);
+    g.keep(plan.pooled);
   }
   plan.input.set_data_handle(x.data_ptr());
   plan.graph->run();

@@ -1,6 +1,8 @@
 #include "model/onednn_graph.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <new>
 
 namespace fer::onednn {
 namespace {
@@ -30,15 +32,69 @@ memory Context::packed(const ConvWeights& c, const memory::desc& want) {
   return m;
 }
 
+char* Context::arena(size_t bytes) {
+  if (bytes > arena_bytes_) {
+    arena_bytes_ = (bytes + 4095) / 4096 * 4096;
+    arena_.reset(static_cast<char*>(std::aligned_alloc(4096, arena_bytes_)));
+    if (!arena_) throw std::bad_alloc();
+  }
+  return arena_.get();
+}
+
 Graph::Graph(memory::data_type type, std::shared_ptr<Context> context) : type_(type), ctx_(std::move(context)) {}
+
+memory Graph::make(const memory::desc& d) {
+  memory m(d, ctx_->engine, DNNL_MEMORY_NONE);
+  buffers_.push_back({m, (d.get_size() + 63) / 64 * 64, 0, steps_.size(), steps_.size()});
+  return m;
+}
+
+void Graph::push(dnnl::primitive prim, std::unordered_map<int, memory> args) {
+  for (const auto& [_, m] : args)
+    for (auto& b : buffers_)
+      if (b.m.get() == m.get()) b.last = std::max(b.last, steps_.size());
+  steps_.push_back({std::move(prim), std::move(args)});
+}
+
+void Graph::keep(const memory& m) {
+  for (auto& b : buffers_)
+    if (b.m.get() == m.get()) b.last = SIZE_MAX;
+}
+
+size_t Graph::unshared_bytes() const {
+  size_t sum = 0;
+  for (const auto& b : buffers_) sum += b.bytes;
+  return sum;
+}
+
+void Graph::place() {
+  std::vector<Buffer*> order;
+  for (auto& b : buffers_) order.push_back(&b);
+  std::stable_sort(order.begin(), order.end(), [](const Buffer* a, const Buffer* b) { return a->first < b->first; });
+  std::vector<Buffer*> live;  // by offset
+  for (Buffer* b : order) {
+    live.erase(std::remove_if(live.begin(), live.end(), [&](const Buffer* a) { return a->last < b->first; }), live.end());
+    size_t at = 0;  // the lowest gap that fits
+    for (const Buffer* a : live) {
+      if (at + b->bytes <= a->offset) break;
+      at = std::max(at, a->offset + a->bytes);
+    }
+    b->offset = at;
+    live.insert(std::upper_bound(live.begin(), live.end(), b,
+                                 [](const Buffer* x, const Buffer* y) { return x->offset < y->offset; }),
+                b);
+    arena_bytes_ = std::max(arena_bytes_, at + b->bytes);
+  }
+  placed_ = true;
+}
 
 memory Graph::external(const memory::dims& dims, memory::data_type type, memory::format_tag layout) {
   return memory({dims, type, layout}, ctx_->engine, DNNL_MEMORY_NONE);
 }
 
 memory Graph::reorder(const memory& src, memory::format_tag layout) {
-  memory dst({src.get_desc().dims(), type_, layout}, ctx_->engine);
-  steps_.push_back({dnnl::reorder(src, dst), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}}});
+  memory dst = make({src.get_desc().dims(), type_, layout});
+  push(dnnl::reorder(src, dst), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
   return dst;
 }
 
@@ -59,12 +115,11 @@ memory Graph::conv(const ConvWeights& c, const memory& src, bool relu, const mem
   const dnnl::convolution_forward::primitive_desc pd(d, attr, ctx_->engine);
   memory bias(bd, ctx_->engine);
   std::copy(c.b.begin(), c.b.end(), static_cast<float*>(bias.get_data_handle()));
-  memory dst = accumulate ? *accumulate : memory(pd.dst_desc(), ctx_->engine);
-  steps_.push_back({dnnl::convolution_forward(pd),
-                    {{DNNL_ARG_SRC, src},
-                     {DNNL_ARG_WEIGHTS, ctx_->packed(c, pd.weights_desc())},
-                     {DNNL_ARG_BIAS, bias},
-                     {DNNL_ARG_DST, dst}}});
+  memory dst = accumulate ? *accumulate : make(pd.dst_desc());
+  push(dnnl::convolution_forward(pd), {{DNNL_ARG_SRC, src},
+                                       {DNNL_ARG_WEIGHTS, ctx_->packed(c, pd.weights_desc())},
+                                       {DNNL_ARG_BIAS, bias},
+                                       {DNNL_ARG_DST, dst}});
   return dst;
 }
 
@@ -76,8 +131,8 @@ memory Graph::max_pool(const memory& src, int kernel, int stride, int padding) {
   dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max, sd, dd,
                                 {stride, stride}, {kernel, kernel}, {padding, padding}, {padding, padding});
   const dnnl::pooling_forward::primitive_desc pd(d, ctx_->engine);
-  memory dst(pd.dst_desc(), ctx_->engine);
-  steps_.push_back({dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}});
+  memory dst = make(pd.dst_desc());
+  push(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   return dst;
 }
 
@@ -88,11 +143,11 @@ memory Graph::global_avg_pool(const memory& src) {
   dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_avg_exclude_padding, sd,
                                 dd, {1, 1}, {in[2], in[3]}, {0, 0}, {0, 0});
   const dnnl::pooling_forward::primitive_desc pd(d, ctx_->engine);
-  memory dst(pd.dst_desc(), ctx_->engine);
-  steps_.push_back({dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}});
+  memory dst = make(pd.dst_desc());
+  push(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   if (type_ == dt::f32) return dst;
-  memory f32({dd.dims(), dt::f32, tag::nchw}, ctx_->engine);  // pooling keeps the type: convert after
-  steps_.push_back({dnnl::reorder(dst, f32), {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, f32}}});
+  memory f32 = make({dd.dims(), dt::f32, tag::nchw});  // pooling keeps the type: convert after
+  push(dnnl::reorder(dst, f32), {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, f32}});
   return f32;
 }
 
@@ -103,15 +158,21 @@ memory Graph::upsample_add(const memory& fine, const memory& coarse) {
   dnnl::resampling_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::resampling_nearest,
                                    coarse.get_desc(), fd);
   const dnnl::resampling_forward::primitive_desc pd(d, ctx_->engine);
-  memory dst(fd, ctx_->engine);
-  steps_.push_back({dnnl::resampling_forward(pd), {{DNNL_ARG_SRC, coarse}, {DNNL_ARG_DST, dst}}});
+  memory dst = make(fd);
+  push(dnnl::resampling_forward(pd), {{DNNL_ARG_SRC, coarse}, {DNNL_ARG_DST, dst}});
   dnnl::binary::desc add(dnnl::algorithm::binary_add, fd, fd, fd);
   const dnnl::binary::primitive_desc apd(add, ctx_->engine);
-  steps_.push_back({dnnl::binary(apd), {{DNNL_ARG_SRC_0, dst}, {DNNL_ARG_SRC_1, fine}, {DNNL_ARG_DST, dst}}});
+  push(dnnl::binary(apd), {{DNNL_ARG_SRC_0, dst}, {DNNL_ARG_SRC_1, fine}, {DNNL_ARG_DST, dst}});
   return dst;
 }
 
 void Graph::run() {
+  if (!placed_) place();
+  char* base = ctx_->arena(arena_bytes_);
+  if (base != base_) {
+    for (auto& b : buffers_) b.m.set_data_handle(base + b.offset);
+    base_ = base;
+  }
   for (auto& s : steps_) s.prim.execute(ctx_->stream, s.args);
   ctx_->stream.wait();
 }

@@ -5,6 +5,7 @@
 // ReLU and add (a quarter of a bf16 ResNet50's time at batch 1). Used by YuNet and the ResNets.
 #pragma once
 
+#include <cstdlib>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -26,11 +27,17 @@ struct ConvWeights {
 class Context {
  public:
   memory packed(const ConvWeights& c, const memory::desc& want);
+  // The activations' memory of whichever graph runs, grown to the largest: the graphs of a
+  // network run one at a time, so they share it.
+  char* arena(size_t bytes);
+
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
 
  private:
   std::vector<std::pair<const float*, memory>> packed_;
+  std::unique_ptr<char, void (*)(void*)> arena_{nullptr, &std::free};
+  size_t arena_bytes_ = 0;
 };
 
 class Graph {
@@ -52,17 +59,38 @@ class Graph {
   // fine + coarse upsampled x2 by nearest neighbour.
   memory upsample_add(const memory& fine, const memory& coarse);
 
+  // m (an output read after run()) keeps its own memory to the end of the run.
+  void keep(const memory& m);
+
   // Runs every step on the calling thread's OpenMP team and waits.
   void run();
+
+  // Bytes of activations after sharing (known after the first run), and before it.
+  size_t arena_bytes() const { return arena_bytes_; }
+  size_t unshared_bytes() const;
 
  private:
   struct Step {
     dnnl::primitive prim;
     std::unordered_map<int, memory> args;
   };
+  // An activation: placed in the context's arena before the first run, sharing bytes with those
+  // whose last use comes before its first (a ResNet50 keeps ~3 of its ~70 maps alive at a time).
+  struct Buffer {
+    memory m;
+    size_t bytes, offset = 0, first, last;
+  };
+  memory make(const memory::desc& d);
+  void push(dnnl::primitive prim, std::unordered_map<int, memory> args);
+  void place();
+
   memory::data_type type_;
   std::shared_ptr<Context> ctx_;
   std::vector<Step> steps_;
+  std::vector<Buffer> buffers_;
+  size_t arena_bytes_ = 0;
+  bool placed_ = false;
+  char* base_ = nullptr;  // the arena the buffers point into
 };
 
 }  // namespace fer::onednn
