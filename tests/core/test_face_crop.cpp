@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "fer/face_detector.hpp"
+#include "fer/face_tracker.hpp"
 
 TEST(FaceCropRect, GrowsByMarginAndClampsToFrame) {
   EXPECT_EQ(fer::face_crop_rect({10, 10, 20, 20}, {100, 100}, 0.25), cv::Rect(5, 5, 30, 30));
@@ -86,35 +87,98 @@ TEST(FaceDetector, HaarSearchesLargeFramesAtInputSizeAndAnswersInFramePixels) {
   EXPECT_GT((b[0].box & cv::Rect(400, 200, 448, 448)).area(), 0.5 * b[0].box.area());
 }
 
+namespace {
+
+// A 640x480 frame with `face` pasted at `at`: grey for Haar (as the element gives it), else BGR.
+cv::Mat frame_with_face(const cv::Mat& face, cv::Point at, bool grey) {
+  cv::Mat frame(480, 640, CV_8UC3, cv::Scalar(110, 120, 130));
+  face.copyTo(frame(cv::Rect(at, face.size())));
+  if (grey) cv::cvtColor(frame, frame, cv::COLOR_BGR2GRAY);
+  return frame;
+}
+
+// The first of `files`, resized to side x side, that `d` finds alone at (200, 150); its box in `found`.
+cv::Mat first_found_face(fer::FaceDetector& d, const std::vector<cv::String>& files, int side, bool grey,
+                         fer::Face& found) {
+  for (const auto& file : files) {
+    cv::Mat face;
+    cv::resize(cv::imread(file), face, {side, side});
+    const auto faces = d.detect(frame_with_face(face, {200, 150}, grey));
+    if (faces.size() == 1) {
+      found = faces[0];
+      return face;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 TEST(FaceDetector, HaarFindsAMovedFaceAgainNearItsLastBox) {
   const char* shared = std::getenv("FER_SHARED");
   const std::string dir = std::string(shared ? shared : "../shared") + "/data/faces5/Neutral/";
   std::vector<cv::String> files;
   cv::glob(dir + "*.jpg", files);
   if (files.empty()) GTEST_SKIP() << dir << " absent (set FER_SHARED)";
-  cv::Mat face;
-  auto frame_with_face_at = [&](cv::Point at) {
-    cv::Mat frame(480, 640, CV_8UC3, cv::Scalar(110, 120, 130));
-    face.copyTo(frame(cv::Rect(at, face.size())));
-    cv::Mat g;
-    cv::cvtColor(frame, g, cv::COLOR_BGR2GRAY);
-    return g;
-  };
   auto d = fer::make_face_detector(fer::DetectorOptions{});
-  std::vector<fer::Face> before;
-  for (const auto& file : files) {  // the first crop the cascade finds at this size
-    cv::resize(cv::imread(file), face, {160, 160});
-    before = d->detect(frame_with_face_at({200, 150}));
-    if (before.size() == 1) break;
-  }
-  ASSERT_EQ(before.size(), 1u);
+  fer::Face before;
+  const cv::Mat face = first_found_face(*d, files, 160, true, before);
+  ASSERT_FALSE(face.empty()) << "the cascade found none of " << dir << " alone at 160 px";
+  auto frame_with_face_at = [&](cv::Point at) { return frame_with_face(face, at, true); };
   const cv::Mat moved = frame_with_face_at({230, 140});
   const auto full = d->detect(moved);
   ASSERT_EQ(full.size(), 1u);
-  const auto again = d->find_near(moved, before[0].box);
+  const auto again = d->find_near(moved, before.box);
   ASSERT_TRUE(again.has_value());
   const double overlap = (again->box & full[0].box).area() / double((again->box | full[0].box).area());
   EXPECT_GT(overlap, 0.8) << again->box << " vs the full search's " << full[0].box;
   // Gone from there: nothing is found, even though a full search elsewhere would find it.
-  EXPECT_FALSE(d->find_near(frame_with_face_at({420, 300}), before[0].box).has_value());
+  EXPECT_FALSE(d->find_near(frame_with_face_at({420, 300}), before.box).has_value());
 }
+
+TEST(FaceDetector, YunetFindsAMovedFaceAgainNearItsLastBox) {
+  const char* shared = std::getenv("FER_SHARED");
+  const std::string root = shared ? shared : "../shared";
+  fer::DetectorOptions o;
+  o.kind = "yunet";
+  o.model = root + "/models/yunet.onnx";
+  std::vector<cv::String> files;
+  cv::glob(root + "/data/faces5/Neutral/*.jpg", files);
+  if (files.empty() || !std::ifstream(o.model)) GTEST_SKIP() << root << " lacks faces5 or yunet.onnx (set FER_SHARED)";
+  auto d = fer::make_face_detector(o);
+  fer::Face before;
+  const cv::Mat face = first_found_face(*d, files, 120, false, before);
+  ASSERT_FALSE(face.empty()) << "YuNet found none of the Neutral crops alone at 120 px";
+  auto frame_with_face_at = [&](cv::Point at) { return frame_with_face(face, at, false); };
+  const cv::Mat moved = frame_with_face_at({230, 140});
+  const auto full = d->detect(moved);
+  ASSERT_EQ(full.size(), 1u);
+  const auto again = d->find_near(moved, before.box);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_GT(fer::iou(again->box, full[0].box), 0.8) << again->box << " vs the full search's " << full[0].box;
+  // The near search sees a square of twice the face's side, scaled to 128 px: exactly what a full
+  // search at detection size 128 sees of a frame that is that square. Its answer, moved by the
+  // square's place, must be that search's.
+  cv::Mat scene(240, 240, CV_8UC3, cv::Scalar(110, 120, 130));
+  cv::resize(face, scene(cv::Rect(60, 60, 120, 120)), {120, 120});
+  cv::Mat wide(480, 640, CV_8UC3, cv::Scalar(40, 60, 80));
+  scene.copyTo(wide(cv::Rect(100, 50, 240, 240)));
+  fer::DetectorOptions at128 = o;
+  at128.input_size = 128;
+  const auto reference = fer::make_face_detector(at128)->detect(scene);
+  const auto near = d->find_near(wide, cv::Rect(160, 110, 120, 120));
+  ASSERT_EQ(reference.size(), 1u);
+  ASSERT_TRUE(near.has_value());
+  EXPECT_EQ(near->box, reference[0].box + cv::Point(100, 50));
+  ASSERT_EQ(near->landmarks.size(), 5u);
+  for (size_t k = 0; k < 5; ++k)
+    EXPECT_LT(cv::norm(near->landmarks[k] - (reference[0].landmarks[k] + cv::Point2f(100, 50))), 0.01) << "landmark " << k;
+  // Near the frame's edge too: the square is cut by the frame and the rest is black.
+  const cv::Mat corner = frame_with_face_at({0, 0});
+  const auto at_corner = d->find_near(corner, cv::Rect(5, 5, 110, 110));
+  ASSERT_TRUE(at_corner.has_value());
+  EXPECT_GT(fer::iou(at_corner->box, d->detect(corner).at(0).box), 0.8);
+  // Gone from there: nothing is found, even though a full search elsewhere would find it.
+  EXPECT_FALSE(d->find_near(frame_with_face_at({420, 300}), before.box).has_value());
+}
+

@@ -11,6 +11,7 @@
 #include "detect/detectors.hpp"
 #include "detect/yunet_decode.hpp"
 #include "detect/yunet_network.hpp"
+#include "fer/face_tracker.hpp"  // iou
 
 namespace fer::detail {
 namespace {
@@ -61,57 +62,106 @@ class YunetDetector : public FaceDetector {
 
   std::vector<Face> detect(const cv::Mat& frame) override {
     if (frame.empty()) return {};
+    const cv::Mat& bgr = as_bgr(frame);
     const YunetGeometry g = yunet_geometry(frame.size(), opts_.input_size);
-    if (frame.channels() == 1) cv::cvtColor(frame, bgr_, cv::COLOR_GRAY2BGR);
-    else if (frame.channels() == 4) cv::cvtColor(frame, bgr_, cv::COLOR_BGRA2BGR);
-    else bgr_ = frame;
     padded_.create(g.padded, CV_8UC3);
     padded_.setTo(cv::Scalar::all(0));
-    if (g.scaled == frame.size()) bgr_.copyTo(padded_(cv::Rect({0, 0}, g.scaled)));
-    else cv::resize(bgr_, padded_(cv::Rect({0, 0}, g.scaled)), g.scaled, 0, 0, cv::INTER_LINEAR);
-    if (onednn_) {
-      onednn_->forward(padded_, heads_);
-    } else {
-      cv::dnn::blobFromImage(padded_, blob_);
-      net_.setInput(blob_);
-      net_.forward(heads_, outputs_);
-    }
-
-    std::vector<YunetCandidate> candidates;
-    for (size_t i = 0; i < 3; ++i) {
-      const int stride = kStrides[i];
-      const size_t cells = static_cast<size_t>(g.padded.width / stride) * (g.padded.height / stride);
-      const cv::Mat* h = &heads_[4 * i];
-      if (h[0].total() != cells || h[2].total() != 4 * cells || h[3].total() != 10 * cells)
-        throw std::runtime_error("YuNet model '" + opts_.model + "' gave heads of unexpected sizes");
-      decode_yunet_level({stride, h[0].ptr<float>(), h[1].ptr<float>(), h[2].ptr<float>(), h[3].ptr<float>()},
-                         g.padded, opts_.score_threshold, candidates);
-    }
+    if (g.scaled == frame.size()) bgr.copyTo(padded_(cv::Rect({0, 0}, g.scaled)));
+    else cv::resize(bgr, padded_(cv::Rect({0, 0}, g.scaled)), g.scaled, 0, 0, cv::INTER_LINEAR);
 
     std::vector<Face> faces;
     const cv::Rect whole(0, 0, frame.cols, frame.rows);
-    for (const auto& c : suppress_overlaps(candidates, opts_.nms_threshold)) {
-      const cv::Rect2d b(c.box.x / g.scale, c.box.y / g.scale, c.box.width / g.scale, c.box.height / g.scale);
-      if (std::max(b.width, b.height) < opts_.min_face_size) continue;
-      Face f;
-      f.box = cv::Rect(cvRound(b.x), cvRound(b.y), cvRound(b.width), cvRound(b.height)) & whole;
-      if (f.box.area() == 0) continue;
-      f.score = c.score;
-      for (const auto& p : c.landmarks)
-        f.landmarks.emplace_back(static_cast<float>(p.x / g.scale), static_cast<float>(p.y / g.scale));
-      faces.push_back(std::move(f));
+    for (const auto& c : suppress_overlaps(candidates_in(padded_), opts_.nms_threshold)) {
+      if (std::max(c.box.width, c.box.height) / g.scale < opts_.min_face_size) continue;
+      Face f = to_frame(c, {0, 0}, 1 / g.scale, 1 / g.scale, whole);
+      if (f.box.area() > 0) faces.push_back(std::move(f));
     }
     std::sort(faces.begin(), faces.end(), [](const Face& a, const Face& b) { return a.box.x < b.box.x; });
     return faces;
   }
 
+  // A square twice the face's side around its centre, scaled to kNearInput px (the face about 64
+  // px, mid-range for YuNet; outside the frame black, like a full search's padding): one small
+  // fixed input, so one oneDNN graph serves every near search, at a fraction of a full search.
+  std::optional<Face> find_near(const cv::Mat& frame, const cv::Rect& expected) override {
+    if (frame.empty() || expected.area() == 0) return std::nullopt;
+    const cv::Mat& bgr = as_bgr(frame);
+    const int side = std::max(expected.width, expected.height);
+    const cv::Rect whole(0, 0, frame.cols, frame.rows);
+    const cv::Rect square(expected.x + expected.width / 2 - side, expected.y + expected.height / 2 - side, 2 * side,
+                          2 * side);
+    const cv::Rect inside = square & whole;
+    const double scale = double(kNearInput) / square.width;
+    const cv::Rect to = cv::Rect(cvRound((inside.x - square.x) * scale), cvRound((inside.y - square.y) * scale),
+                                 cvRound(inside.width * scale), cvRound(inside.height * scale)) &
+                        cv::Rect(0, 0, kNearInput, kNearInput);
+    if (to.width < 2 || to.height < 2) return std::nullopt;
+    near_.create(kNearInput, kNearInput, CV_8UC3);
+    near_.setTo(cv::Scalar::all(0));
+    cv::resize(bgr(inside), near_(to), to.size(), 0, 0, cv::INTER_LINEAR);  // as a full search scales
+    const double sx = double(inside.width) / to.width, sy = double(inside.height) / to.height;
+    const cv::Point2d origin(inside.x - to.x * sx, inside.y - to.y * sy);
+    // The strongest cell on the face (what a full search's NMS keeps), at about its size.
+    std::optional<Face> best;
+    for (const auto& c : candidates_in(near_)) {
+      Face f = to_frame(c, origin, sx, sy, whole);
+      const double size = std::max(f.box.width, f.box.height);
+      if (size < 0.75 * side || size > 1.33 * side || iou(f.box, expected) < 0.3) continue;
+      if (!best || f.score > best->score) best = std::move(f);
+    }
+    return best;
+  }
+
  private:
+  static constexpr int kNearInput = 128;
+
+  const cv::Mat& as_bgr(const cv::Mat& frame) {
+    if (frame.channels() == 1) cv::cvtColor(frame, bgr_, cv::COLOR_GRAY2BGR);
+    else if (frame.channels() == 4) cv::cvtColor(frame, bgr_, cv::COLOR_BGRA2BGR);
+    else return frame;
+    return bgr_;
+  }
+
+  // The network on an input of multiples of 32 px: every cell scoring at least the threshold.
+  std::vector<YunetCandidate> candidates_in(const cv::Mat& input) {
+    if (onednn_) {
+      onednn_->forward(input, heads_);
+    } else {
+      cv::dnn::blobFromImage(input, blob_);
+      net_.setInput(blob_);
+      net_.forward(heads_, outputs_);
+    }
+    std::vector<YunetCandidate> candidates;
+    for (size_t i = 0; i < 3; ++i) {
+      const int stride = kStrides[i];
+      const size_t cells = static_cast<size_t>(input.cols / stride) * (input.rows / stride);
+      const cv::Mat* h = &heads_[4 * i];
+      if (h[0].total() != cells || h[2].total() != 4 * cells || h[3].total() != 10 * cells)
+        throw std::runtime_error("YuNet model '" + opts_.model + "' gave heads of unexpected sizes");
+      decode_yunet_level({stride, h[0].ptr<float>(), h[1].ptr<float>(), h[2].ptr<float>(), h[3].ptr<float>()},
+                         input.size(), opts_.score_threshold, candidates);
+    }
+    return candidates;
+  }
+
+  // From network pixels to frame pixels: frame = origin + network * (sx, sy).
+  static Face to_frame(const YunetCandidate& c, cv::Point2d origin, double sx, double sy, const cv::Rect& whole) {
+    Face f;
+    f.box = cv::Rect(cvRound(origin.x + c.box.x * sx), cvRound(origin.y + c.box.y * sy), cvRound(c.box.width * sx),
+                     cvRound(c.box.height * sy)) &
+            whole;
+    f.score = c.score;
+    for (const auto& p : c.landmarks)
+      f.landmarks.emplace_back(static_cast<float>(origin.x + p.x * sx), static_cast<float>(origin.y + p.y * sy));
+    return f;
+  }
+
   DetectorOptions opts_;
   cv::dnn::Net net_;
   std::unique_ptr<YunetNetwork> onednn_;  // null: cv::dnn runs the network
   std::string fallback_;                  // why oneDNN does not, where it was asked
   std::vector<std::string> outputs_;  // cls, obj, bbox, kps for stride 8, then 16, then 32
-  cv::Mat bgr_, padded_, blob_;
+  cv::Mat bgr_, padded_, near_, blob_;
   std::vector<cv::Mat> heads_;
 };
 

@@ -1,6 +1,7 @@
 #include "detect/yunet_network.hpp"
 
 #include <cmath>
+#include <map>
 #include <stdexcept>
 
 #include "model/folded_resnet.hpp"  // cpu_has_native_bf16
@@ -51,23 +52,23 @@ struct YunetNetwork::Impl {
   std::vector<bool> relu;          // after each of convs
   ConvWeights head1[3], head3[3];  // per stride, the four heads merged
 
-  // The graph for one input size, built on the first frame of that size.
+  // A graph per input size, built on the first input of that size (full searches and the near
+  // searches' fixed square: two in an element).
   struct Plan {
-    int rows = 0, cols = 0;
     std::unique_ptr<onednn::Graph> graph;
     memory input;     // the caller's 8-bit BGR
     memory heads[3];  // 1 x 16 x h x w fp32 in nChw16c: for 16 channels, cell after cell
-  } plan;
+  };
+  std::map<std::pair<int, int>, Plan> plans;
 
   memory block(onednn::Graph& g, const memory& x, size_t& i) const {
     i += 2;
     return g.conv(convs[i - 1], g.conv(convs[i - 2], x, relu[i - 2]), relu[i - 1]);
   }
 
-  void build(int rows, int cols) {
-    plan = Plan{};
-    plan.rows = rows;
-    plan.cols = cols;
+  Plan& plan_for(int rows, int cols) {
+    Plan& plan = plans[{rows, cols}];
+    if (plan.graph) return plan;
     plan.graph = std::make_unique<onednn::Graph>(type, context);
     auto& g = *plan.graph;
     plan.input = g.external({1, 3, rows, cols}, dt::u8, tag::nhwc);
@@ -85,6 +86,7 @@ struct YunetNetwork::Impl {
       plan.heads[level] = g.conv(head3[level], g.conv(head1[level], *levels[level], false), false, nullptr, true);
       g.keep(plan.heads[level]);
     }
+    return plan;
   }
 };
 
@@ -155,16 +157,16 @@ void YunetNetwork::forward(const cv::Mat& bgr, std::vector<cv::Mat>& heads) {
     throw std::runtime_error("YuNet input must be continuous 8-bit BGR with sides multiples of 32");
   prepare_inference_thread();  // oneDNN runs on the calling thread's OpenMP team, as LibTorch does
   auto& m = *impl_;
-  if (m.plan.rows != bgr.rows || m.plan.cols != bgr.cols) m.build(bgr.rows, bgr.cols);
-  m.plan.input.set_data_handle(bgr.data);
-  m.plan.graph->run();
+  auto& plan = m.plan_for(bgr.rows, bgr.cols);
+  plan.input.set_data_handle(bgr.data);
+  plan.graph->run();
 
   // To the file's outputs: per stride, cells x {1 (cls, sigmoid), 1 (obj, sigmoid), 4, 10}.
   heads.resize(12);
   for (int level = 0; level < 3; ++level) {
-    const auto dims = m.plan.heads[level].get_desc().dims();
+    const auto dims = plan.heads[level].get_desc().dims();
     const int cells = static_cast<int>(dims[2] * dims[3]);
-    const auto* h = static_cast<const float*>(m.plan.heads[level].get_data_handle());
+    const auto* h = static_cast<const float*>(plan.heads[level].get_data_handle());
     cv::Mat* out = &heads[4 * level];
     out[0].create(cells, 1, CV_32F);
     out[1].create(cells, 1, CV_32F);
