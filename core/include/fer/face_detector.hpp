@@ -41,7 +41,7 @@ class FaceDetector {
   virtual ~FaceDetector() = default;
   // frame: BGR or GRAY8. Faces sorted left to right.
   virtual std::vector<Face> detect(const cv::Mat& frame) = 0;
-  // What runs, for logs: "haar", "yunet (oneDNN bf16)", ...
+  // What runs, for logs: "haar", "yunet (oneDNN, bf16)", ...
   virtual std::string describe() const { return "custom"; }
   // The face last seen at `expected`, found again close by and at a similar size: a search of a
   // small part of the frame, so tracked faces get a real box on frames between full detections.

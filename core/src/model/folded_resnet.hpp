@@ -29,7 +29,7 @@ class FoldedResNet {
 
  private:
   struct Conv {
-    torch::Tensor w, b;  // folded; fp32 OIHW on the CPU (copied into dnnl), else dtype_, channels_last
+    torch::Tensor w, b;  // folded, dtype_, channels_last: off the CPU only
     int64_t stride = 1, padding = 0;
     onednn::ConvWeights dnnl;  // the CPU graph's copy
     torch::Tensor operator()(const torch::Tensor& x) const;
