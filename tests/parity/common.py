@@ -33,6 +33,12 @@ def faces5_dir():
     return d
 
 
+def cpu_has_avx512():
+    """From the kernel's flags (independent of oneDNN's own answer): bf16 runs only from AVX-512 on."""
+    with open("/proc/cpuinfo") as f:
+        return any(line.startswith("flags") and " avx512f" in line for line in f)
+
+
 def run(args, expect=0):
     p = subprocess.run([str(a) for a in args], capture_output=True, text=True)
     if expect is not None and p.returncode != expect:

@@ -9,9 +9,11 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import faces5_dir, need_torch, run, spread_model  # noqa: E402
+from common import cpu_has_avx512, faces5_dir, need_torch, run, skip, spread_model  # noqa: E402
 
 need_torch()
+if not cpu_has_avx512():
+    skip("this CPU has no AVX-512, so no bf16 (tool_errors checks that asking for it is a clear error)")
 import torch  # noqa: E402
 
 FER_PREDICT = sys.argv[1]

@@ -4,7 +4,7 @@
 #include <map>
 #include <stdexcept>
 
-#include "model/folded_resnet.hpp"  // cpu_has_native_bf16
+#include "runtime/cpu_features.hpp"
 #include "model/network.hpp"        // prepare_inference_thread
 #include "model/onednn_graph.hpp"
 
@@ -84,6 +84,9 @@ struct YunetNetwork::Impl {
     const memory* levels[] = {&n8, &n16, &n32};
     for (int level = 0; level < 3; ++level) {
       plan.heads[level] = g.conv(head3[level], g.conv(head1[level], *levels[level], false), false, nullptr, true);
+      // Decoding reads a cell's 16 channels side by side: one 16-channel block, whatever the CPU.
+      if (plan.heads[level].get_desc() != memory::desc(plan.heads[level].get_desc().dims(), dt::f32, tag::nChw16c))
+        plan.heads[level] = g.reorder(plan.heads[level], tag::nChw16c, dt::f32);
       g.keep(plan.heads[level]);
     }
     return plan;

@@ -8,17 +8,6 @@
 
 namespace fer {
 
-bool cpu_has_native_bf16() {
-  static const bool has = [] {
-    std::ifstream in("/proc/cpuinfo");
-    for (std::string line; std::getline(in, line);)
-      if (line.rfind("flags", 0) == 0)
-        return line.find(" avx512_bf16") != std::string::npos || line.find(" amx_bf16") != std::string::npos;
-    return false;
-  }();
-  return has;
-}
-
 torch::Tensor FoldedResNet::Conv::operator()(const torch::Tensor& x) const {
   return torch::conv2d(x, w, b, stride, padding);
 }

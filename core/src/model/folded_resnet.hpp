@@ -15,6 +15,7 @@
 
 #include "onednn_graph.hpp"
 #include "resnet.hpp"
+#include "runtime/cpu_features.hpp"
 #include "state_dict.hpp"
 
 namespace fer {
@@ -51,8 +52,5 @@ class FoldedResNet {
   std::vector<Block> blocks_;
   torch::Tensor fc_w_, fc_b_;
 };
-
-// True where the CPU multiplies bf16 natively (AVX512-BF16 or AMX): only there is bf16 faster.
-bool cpu_has_native_bf16();
 
 }  // namespace fer

@@ -4,15 +4,18 @@
 #include <cstdint>
 #include <new>
 
+#include "runtime/cpu_features.hpp"
+
 namespace fer::onednn {
 namespace {
 
 using dt = memory::data_type;
 using tag = memory::format_tag;
 
-// nChw16c throughout: left to choose ("any"), oneDNN 2.6 mixes it with nhwc from one primitive
-// to the next and takes its reference kernels where they meet (70 ms for one YuNet layer).
-constexpr tag kLayout = tag::nChw16c;
+// One blocked layout throughout (nChw16c with AVX-512, nChw8c with AVX2): left to choose ("any"),
+// oneDNN 2.6 mixes it with nhwc from one primitive to the next and takes its reference kernels
+// where they meet (70 ms for one YuNet layer).
+const tag kLayout = blocked_layout();
 
 memory::dims weight_dims(const ConvWeights& c) {
   return c.groups > 1 ? memory::dims{c.groups, c.out / c.groups, c.in, c.k, c.k} : memory::dims{c.out, c.in, c.k, c.k};
@@ -92,8 +95,8 @@ memory Graph::external(const memory::dims& dims, memory::data_type type, memory:
   return memory({dims, type, layout}, ctx_->engine, DNNL_MEMORY_NONE);
 }
 
-memory Graph::reorder(const memory& src, memory::format_tag layout) {
-  memory dst = make({src.get_desc().dims(), type_, layout});
+memory Graph::reorder(const memory& src, memory::format_tag layout, std::optional<memory::data_type> type) {
+  memory dst = make({src.get_desc().dims(), type.value_or(type_), layout});
   push(dnnl::reorder(src, dst), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
   return dst;
 }

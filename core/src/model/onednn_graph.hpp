@@ -1,5 +1,6 @@
 // A straight-line network on oneDNN (the library under LibTorch's CPU convolutions), built once per
-// input shape and run without LibTorch: every activation in the blocked nChw16c layout, ReLU and
+// input shape and run without LibTorch: every activation in one blocked layout (nChw16c, or nChw8c
+// without AVX-512), ReLU and
 // residual sums fused into the convolutions, weights packed once, nothing allocated per call.
 // Through LibTorch the same operators cost a dispatch, an allocation and a separate pass for each
 // ReLU and add (a quarter of a bf16 ResNet50's time at batch 1). Used by YuNet and the ResNets.
@@ -7,6 +8,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -47,8 +49,8 @@ class Graph {
 
   // The caller's buffer, set per run with memory::set_data_handle.
   memory external(const memory::dims& dims, memory::data_type type, memory::format_tag tag);
-  // src converted into a new buffer of the graph's type in the given layout.
-  memory reorder(const memory& src, memory::format_tag tag);
+  // src converted into a new buffer in the given layout, of the graph's type unless given.
+  memory reorder(const memory& src, memory::format_tag tag, std::optional<memory::data_type> type = {});
   // Convolution (padding k/2), then, in order: + the values already in `accumulate` (which then
   // receives the result: a residual sum), ReLU. f32_out: the result in fp32 whatever the type.
   memory conv(const ConvWeights& c, const memory& src, bool relu, const memory* accumulate = nullptr,
