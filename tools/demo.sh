@@ -4,7 +4,7 @@
 # images, runs the feremotion element over a video of moving faces, and prints a summary.
 #
 #   FER_DATA=DIR     train on your folder-per-class data set instead of drawn faces
-#   FER_MODEL=FILE   skip training and use this model (.pth from fer-train, a torchvision state_dict, TorchScript)
+#   FER_MODEL=FILE   skip training and use this model (.pth from fer-train, or a torchvision state_dict)
 #   FER_DEMO_OUT     where everything goes (default demo-out/)
 #   FER_DEMO_PER_CLASS, FER_DEMO_EPOCHS, FER_DEMO_FRAMES   size of the run (defaults 300, 15, 300)
 #   FER_SKIP_SETUP=1 use the build that is there (tests do)

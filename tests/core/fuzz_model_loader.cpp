@@ -42,6 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (skip_torchscript && is_torchscript(bytes)) return 0;
   fer::LoadOptions opts;
   opts.precision = "fp32";  // the same path on every CPU
+  opts.allow_torchscript = !skip_torchscript;  // LibTorch's TorchScript loader is fuzzed too unless skipped
   try {
     auto model = fer::load_classifier_bytes(std::move(bytes), kName, opts);
     if (model->info().classes.empty()) std::abort();  // a loaded model always has its class names

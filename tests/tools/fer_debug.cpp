@@ -17,6 +17,13 @@
 
 namespace {
 
+// The parity tests compare TorchScript files they wrote themselves: trusted.
+fer::LoadOptions trusted() {
+  fer::LoadOptions o;
+  o.allow_torchscript = true;
+  return o;
+}
+
 std::vector<float> read_floats(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -32,14 +39,14 @@ void write_floats(const std::string& path, const float* data, size_t n) {
 int run(int argc, char** argv) {
   const std::string cmd = argc > 1 ? argv[1] : "";
   if (cmd == "info" && argc == 3) {
-    auto m = fer::Classifier::load(argv[2]);
+    auto m = fer::Classifier::load(argv[2], trusted());
     const auto& i = m->info();
     std::cout << nlohmann::json{{"arch", i.arch}, {"classes", i.classes}, {"input_size", i.input_size},
                                 {"kind", fer::model_kind_name(i.kind)}, {"mean", i.mean}, {"std", i.std},
                                 {"training", nlohmann::json::parse(i.training_json)}}.dump()
               << "\n";
   } else if (cmd == "logits" && (argc == 5 || argc == 6)) {
-    auto m = fer::Classifier::load(argv[2]);
+    auto m = fer::Classifier::load(argv[2], trusted());
     m->set_precision(argc == 6 ? argv[5] : "fp32");
     const int s = m->info().input_size;
     std::vector<float> x = read_floats(argv[3]);
@@ -56,7 +63,7 @@ int run(int argc, char** argv) {
     fer::crop_to_chw(img, side, fer::kImageNetMean, fer::kImageNetStd, out.data());
     write_floats(argv[4], out.data(), out.size());
   } else if (cmd == "resave" && argc == 4) {
-    fer::Classifier::load(argv[2])->save(argv[3], R"({"note": "written by fer_debug", "epochs": 0})");
+    fer::Classifier::load(argv[2], trusted())->save(argv[3], R"({"note": "written by fer_debug", "epochs": 0})");
   } else if (cmd == "create" && argc == 5) {
     fer::Classifier::create(argv[2], fer::default_classes(), std::stoi(argv[3]))->save(argv[4]);
   } else {

@@ -13,6 +13,7 @@
 #include "fer/errors.hpp"
 #include "fer/face_align.hpp"
 #include "fer/face_detector.hpp"
+#include "fer/image_file.hpp"
 
 namespace {
 
@@ -61,6 +62,12 @@ int main(int argc, char** argv) {
   app.add_option("--precision", precision, "auto (bf16 where the CPU has it natively), fp32 or bf16")
       ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
       ->capture_default_str();
+  bool allow_torchscript = false;
+  app.add_flag("--allow-torchscript", allow_torchscript, "load a TorchScript model file (it can carry code: only "
+               "files you trust)");
+  double max_megapixels = static_cast<double>(fer::kMaxImagePixels >> 20);
+  app.add_option("--max-megapixels", max_megapixels, "refuse images larger than this before decoding them (a small "
+                 "file can decode to gigabytes)")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("images", images, "image files")->required();
   CLI11_PARSE(app, argc, argv);
 
@@ -71,6 +78,7 @@ int main(int argc, char** argv) {
     fer::LoadOptions lo;
     lo.labels = fer::split_labels(labels);
     lo.precision = precision;
+    lo.allow_torchscript = allow_torchscript;
     model = fer::Classifier::load(model_path, lo);
     detector = fer::make_face_detector(det);
   } catch (const std::exception& e) {
@@ -87,12 +95,17 @@ int main(int argc, char** argv) {
 
   int failed = 0;
   for (const auto& path : images) {
-    cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
-    if (img.empty()) {
-      std::cerr << "fer-predict: cannot read image '" << path << "' (missing or not an image); skipped\n";
+    fer::ImageFile file = fer::read_image_file(path, static_cast<uint64_t>(max_megapixels * (1 << 20)));
+    if (!file.error.empty()) {
+      std::cerr << "fer-predict: " << file.error << "; skipped\n";
       ++failed;
       continue;
     }
+    if (!file.damage.empty()) {
+      std::cerr << "fer-predict: warning: " << file.damage << "\n";
+      ++failed;  // labelled, but not all fine
+    }
+    cv::Mat& img = file.bgr;
     std::vector<FaceResult> faces;
     std::vector<cv::Mat> crops;
     for (const auto& f : detector->detect(img)) {

@@ -38,10 +38,23 @@ fer::train::Dataset csv_test_rows(const std::string& path, const std::string& ma
 // The images to score: a folder per class named like the model's classes, FER2013's test rows,
 // or a run's validation split.
 fer::train::Dataset evaluation_set(const std::string& data, const std::string& split_path, const std::string& map_spec,
-                                   const std::vector<std::string>& model_classes) {
+                                   const std::vector<std::string>& model_classes, const std::vector<std::string>& only) {
   using fer::train::DataError;
   if (split_path.empty() && is_csv(data)) return csv_test_rows(data, map_spec, model_classes);
-  if (split_path.empty()) return fer::train::scan_image_folder(data, model_classes);
+  if (split_path.empty()) {
+    // Folders of `only` (a subset of the model's classes), labelled by the model's class index.
+    const std::vector<std::string>& wanted = only.empty() ? model_classes : only;
+    for (const auto& name : wanted)
+      if (std::find(model_classes.begin(), model_classes.end(), name) == model_classes.end())
+        throw DataError("--classes names '" + name + "', which the model does not have (it has " +
+                        fer::cli::join(model_classes) + ")");
+    auto d = fer::train::scan_image_folder(data, wanted, "evaluate fewer with --classes");
+    for (auto& s : d.samples)
+      s.label = static_cast<int>(std::find(model_classes.begin(), model_classes.end(), wanted[s.label]) -
+                                 model_classes.begin());
+    d.classes = model_classes;
+    return d;
+  }
   const auto split = fer::train::read_split(split_path);
   if (split.classes != model_classes)
     throw DataError("split '" + split_path + "' is over other classes than the model; evaluate the model it was made for");
@@ -63,6 +76,14 @@ int main(int argc, char** argv) {
   app.add_option("--data", data, "DIR/<Class>/*.jpg with the model's class names (with --split: the data root), "
                                  "or FER2013's .csv (its PrivateTest rows)");
   app.add_option("--fer2013-map", fer2013_map, "FER2013 index=Class pairs, as for fer-train");
+  std::string labels, only_classes;
+  bool allow_torchscript = false;
+  app.add_option("--labels", labels, "comma-separated class names of the model's outputs, overriding the file's (a "
+                 "bare state_dict's default is Anger,Fear,Happy,Neutral,Sad)");
+  app.add_option("--classes", only_classes, "evaluate only these of the model's classes (comma-separated; their "
+                 "folders must exist), e.g. when a test set lacks one");
+  app.add_flag("--allow-torchscript", allow_torchscript, "load a TorchScript model file (it can carry code: only "
+               "files you trust)");
   app.add_option("--split", split_path, "evaluate exactly the validation images of a run (<model>.split.json)");
   app.add_option("--tta", tta, "test-time augmentation: none, or flip (average with the mirrored image)")
       ->check(CLI::IsMember({"none", "flip"}))->capture_default_str();
@@ -76,9 +97,12 @@ int main(int argc, char** argv) {
   }
   try {
     fer::Classifier::set_threads(threads);
-    const auto model = fer::Classifier::load(model_path);
+    fer::LoadOptions lo;
+    lo.labels = fer::split_labels(labels);
+    lo.allow_torchscript = allow_torchscript;
+    const auto model = fer::Classifier::load(model_path, lo);
     const auto& classes = model->info().classes;
-    const auto set = evaluation_set(data, split_path, fer2013_map, classes);
+    const auto set = evaluation_set(data, split_path, fer2013_map, classes, fer::split_labels(only_classes));
     fer::train::ConfusionMatrix cm(classes);
     std::vector<std::string> unreadable;
     fer::cli::ProgressBar bar;

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "../cli_util.hpp"
+#include "fer/model_info.hpp"
 #include "../progress.hpp"
 #include "fer/errors.hpp"
 #include "fer/train/trainer.hpp"
@@ -86,7 +87,12 @@ int main(int argc, char** argv) {
   app.add_option("--master", o.master, "host:port of rank 0's rendezvous store")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  o.classes = fer::cli::split_list(classes);
+  try {
+    o.classes = fer::split_labels(classes);
+  } catch (const std::exception& e) {
+    std::cerr << "fer-train: --classes: " << e.what() << "\n";
+    return 2;
+  }
   o.class_weights = class_weights == "auto";
   if (dedup == "off") o.dedup_distance = -1;
   a.enabled = !no_augment;

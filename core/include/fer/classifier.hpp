@@ -2,6 +2,7 @@
 // including this header costs no more than OpenCV.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,9 @@ class Classifier {
   Classifier& operator=(const Classifier&) = delete;
 
   const ModelInfo& info() const;
+  // Unique for the process' life: a model loaded again (same file) gets another id, so state
+  // kept for one model (smoothed probabilities, results in flight) is never mixed into another's.
+  uint64_t id() const { return id_; }
   size_t num_classes() const { return info().classes.size(); }
 
   // BGR (or grey) crops of any size -> N x 3 x S x S float blob (cv::dnn layout),
@@ -50,6 +54,7 @@ class Classifier {
 
  private:
   std::unique_ptr<Impl> impl_;
+  uint64_t id_;
 };
 
 // Index of the largest value.

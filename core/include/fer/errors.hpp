@@ -6,10 +6,25 @@
 
 namespace fer {
 
-// A model file that cannot be used (missing, not a model, wrong keys, ...).
+// What went wrong, so callers can report it in their own terms (the element maps it onto
+// GStreamer's error domains: RESOURCE/NOT_FOUND, RESOURCE/OPEN_READ, LIBRARY/INIT, ...).
+enum class ErrorKind {
+  Invalid,     // the file is there but is not what was expected (not a model, wrong keys, ...)
+  NotFound,    // no such file
+  Unreadable,  // there, but cannot be read: permissions, a directory, a FIFO or device, too large
+  NoDevice,    // the runtime lacks what was asked for (CUDA in a CPU-only LibTorch)
+  Refused,     // a kind of file that is refused unless allowed (TorchScript)
+};
+
+// A model or detector file that cannot be used.
 class ModelError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit ModelError(const std::string& what, ErrorKind kind = ErrorKind::Invalid)
+      : std::runtime_error(what), kind_(kind) {}
+  ErrorKind kind() const { return kind_; }
+
+ private:
+  ErrorKind kind_;
 };
 
 }  // namespace fer

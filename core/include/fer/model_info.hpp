@@ -13,8 +13,13 @@ inline const std::vector<std::string>& default_classes() {
   return names;
 }
 
-// "a,b,,c" -> {"a", "b", "c"}: how labels are given on command lines and in properties.
+// "a,b,c" -> {"a", "b", "c"}: how labels are given on command lines and in properties. "" is no
+// names (the model's own); an empty name (",,", "a,,b"), a blank one or a name given twice throws
+// fer::ModelError naming it, since class names key the results.
 std::vector<std::string> split_labels(const std::string& comma_separated);
+
+// Throws fer::ModelError where a class name is empty or repeated (`source` says where they came from).
+void check_class_names(const std::vector<std::string>& names, const std::string& source);
 
 inline constexpr std::array<float, 3> kImageNetMean{0.485f, 0.456f, 0.406f};
 inline constexpr std::array<float, 3> kImageNetStd{0.229f, 0.224f, 0.225f};
@@ -54,6 +59,7 @@ struct LoadOptions {
   int input_size = 0;               // 0: from the file, else 224
   std::string device = "cpu";       // "cpu" or "cuda"
   std::string precision = "auto";   // "auto" (bf16 where the CPU has it natively), "fp32", "bf16"
+  bool allow_torchscript = false;   // TorchScript can carry code: read only when the user trusts the file
 };
 
 }  // namespace fer

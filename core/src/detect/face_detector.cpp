@@ -10,6 +10,8 @@
 #include <opencv2/objdetect.hpp>
 
 #include "detect/detectors.hpp"
+#include "fer/errors.hpp"
+#include "fer/input_file.hpp"
 #include "fer/face_tracker.hpp"
 
 namespace fer {
@@ -29,16 +31,20 @@ class HaarDetector : public FaceDetector {
  public:
   explicit HaarDetector(const DetectorOptions& o) : opts_(o) {
     const std::string path = o.model.empty() ? default_haar_cascade() : o.model;
-    if (!std::ifstream(path))
-      throw std::runtime_error("Haar cascade '" + path + "' not found; install opencv-data or give a cascade file");
+    try {
+      check_input_file(path, "Haar cascade");
+    } catch (const ModelError& e) {
+      if (e.kind() != ErrorKind::NotFound || !o.model.empty()) throw;
+      throw ModelError(std::string(e.what()) + " (install opencv-data, or give a cascade file)", e.kind());
+    }
     bool loaded = false;
     try {
       loaded = cascade_.load(path);
     } catch (const cv::Exception&) {  // OpenCV throws on some non-XML files instead of failing
     }
     if (!loaded)
-      throw std::runtime_error("'" + path + "' is not an OpenCV cascade file (detector=haar reads detector-model "
-                               "as a cascade; a YuNet .onnx needs detector=yunet)");
+      throw ModelError("'" + path + "' is not an OpenCV cascade file (detector=haar reads detector-model "
+                       "as a cascade; a YuNet .onnx needs detector=yunet)");
   }
 
   std::string describe() const override { return "haar"; }

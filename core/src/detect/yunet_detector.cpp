@@ -11,6 +11,9 @@
 #include "detect/detectors.hpp"
 #include "detect/yunet_decode.hpp"
 #include "detect/yunet_network.hpp"
+#include "fer/errors.hpp"
+#include "fer/input_file.hpp"
+#include "runtime/cpu_features.hpp"
 #include "fer/face_tracker.hpp"  // iou
 
 namespace fer::detail {
@@ -25,19 +28,19 @@ class YunetDetector : public FaceDetector {
     if (o.model.empty())
       throw std::runtime_error("the yunet detector needs its ONNX file (detector-model): opencv_zoo's "
                                "face_detection_yunet, see the README");
-    if (!std::ifstream(o.model)) throw std::runtime_error("YuNet model '" + o.model + "' not found");
+    check_input_file(o.model, "YuNet model");
     try {
       net_ = cv::dnn::readNet(o.model);
     } catch (const cv::Exception& e) {
-      throw std::runtime_error("'" + o.model + "' is not a loadable ONNX file: " + e.err);
+      throw ModelError("'" + o.model + "' is not a loadable ONNX file: " + e.err);
     }
-    if (net_.empty()) throw std::runtime_error("'" + o.model + "' is not a loadable ONNX file");
+    if (net_.empty()) throw ModelError("'" + o.model + "' is not a loadable ONNX file");
     const auto have = net_.getUnconnectedOutLayersNames();
     for (int s : kStrides)
       for (const char* head : {"cls_", "obj_", "bbox_", "kps_"}) {
         const std::string name = head + std::to_string(s);
         if (std::find(have.begin(), have.end(), name) == have.end())
-          throw std::runtime_error("'" + o.model + "' has no output '" + name +
+          throw ModelError("'" + o.model + "' has no output '" + name +
                                    "': not a YuNet model of the cls/obj/bbox/kps layout (opencv_zoo 2023)");
         outputs_.push_back(name);
       }
@@ -46,6 +49,7 @@ class YunetDetector : public FaceDetector {
     const std::string& r = o.yunet_runtime;
     if (r != "auto" && r != "fp32" && r != "bf16" && r != "opencv")
       throw std::runtime_error("unknown YuNet runtime '" + r + "'; use auto, fp32, bf16 or opencv");
+    if (r == "bf16") require_bf16_kernels("YuNet runtime bf16");
     if (r != "opencv") {
       try {
         onednn_ = std::make_unique<YunetNetwork>(net_, r != "auto" ? r : YunetNetwork::native_bf16() ? "bf16" : "fp32");

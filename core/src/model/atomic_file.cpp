@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -18,7 +19,10 @@ void write_file_atomically(const std::string& path, std::string_view bytes) {
     if (!out) {
       const std::string cause = errno ? std::strerror(errno) : "disk full or no permission?";
       std::remove(tmp.c_str());
-      throw std::runtime_error("cannot write '" + tmp + "' (" + cause + "); the previous '" + path + "' is unchanged");
+      std::error_code ec;
+      const bool existed = std::filesystem::exists(path, ec);
+      throw std::runtime_error("cannot write '" + tmp + "' (" + cause + "); " +
+                               (existed ? "the previous '" + path + "' is unchanged" : "'" + path + "' was not written"));
     }
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {

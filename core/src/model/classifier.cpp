@@ -1,8 +1,10 @@
 #include "fer/classifier.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <sstream>
 
+#include "fer/errors.hpp"
 #include "fer/preprocess.hpp"
 #include "network.hpp"
 
@@ -17,7 +19,10 @@ const char* model_kind_name(ModelKind kind) {
   return "?";
 }
 
-Classifier::Classifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Classifier::Classifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id++;
+}
 Classifier::~Classifier() = default;
 
 const ModelInfo& Classifier::info() const { return impl_->info; }
@@ -64,10 +69,29 @@ std::vector<std::vector<float>> Classifier::classify(const std::vector<cv::Mat>&
 
 std::vector<std::string> split_labels(const std::string& comma_separated) {
   std::vector<std::string> out;
-  std::stringstream in(comma_separated);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) out.push_back(item);
+  if (comma_separated.empty()) return out;
+  size_t begin = 0;
+  for (;;) {  // getline would drop a trailing empty item ("a,b,")
+    const size_t comma = comma_separated.find(',', begin);
+    out.push_back(comma_separated.substr(begin, comma - begin));
+    if (comma == std::string::npos) break;
+    begin = comma + 1;
+  }
+  check_class_names(out, "labels '" + comma_separated + "'");
   return out;
+}
+
+void check_class_names(const std::vector<std::string>& names, const std::string& source) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i].find_first_not_of(" \t") == std::string::npos)
+      throw ModelError(source + ": class name " + std::to_string(i + 1) + " of " + std::to_string(names.size()) +
+                       " is empty; give one non-empty name per class, e.g. Anger,Fear,Happy,Neutral,Sad");
+    for (size_t j = 0; j < i; ++j)
+      if (names[j] == names[i])
+        throw ModelError(source + ": class name '" + names[i] + "' is given twice (names " + std::to_string(j + 1) +
+                         " and " + std::to_string(i + 1) + "); each class needs its own name, since results are "
+                         "keyed by it");
+  }
 }
 
 std::string crop_mismatch(const TrainingCrop& trained, const std::string& detector) {

@@ -10,6 +10,7 @@
 #include "checkpoint/checkpoint_archive.hpp"
 #include "checkpoint/checkpoint_error.hpp"
 #include "fer/errors.hpp"
+#include "fer/input_file.hpp"
 #include "model_loader.hpp"
 #include "network.hpp"
 #include "state_dict.hpp"
@@ -19,12 +20,6 @@ namespace fer {
 namespace {
 
 using pickle::Value;
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ModelError("model file '" + path + "' does not exist or cannot be read; check the path");
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 const Value* find(const Value& dict, const std::string& key) {
   if (dict.kind != Value::Kind::Dict) return nullptr;
@@ -183,7 +178,8 @@ void finish_info(Classifier::Impl& net, const LoadOptions& opts) {
   if (static_cast<int64_t>(info.classes.size()) != outputs)
     throw std::runtime_error("the classifier has " + std::to_string(outputs) + " outputs but " +
                              std::to_string(info.classes.size()) + " class names were given; pass " +
-                             std::to_string(outputs) + " comma-separated labels");
+                             std::to_string(outputs) + " comma-separated labels (element: labels=, tools: --labels)");
+  check_class_names(info.classes, "its class names");
   if (info.training_json.empty()) info.training_json = "{}";
 }
 
@@ -204,6 +200,12 @@ std::shared_ptr<Classifier> load_classifier_bytes(std::string bytes, const std::
     }
     ZipArchive zip(std::move(bytes));
     if (is_torchscript_archive(zip)) {
+      // TorchScript carries code and goes to LibTorch's own loader, which is not hardened against
+      // hostile files the way the .pth reader is.
+      if (!opts.allow_torchscript)
+        throw ModelError("model file '" + path + "' is TorchScript, which can carry code and is refused by default; "
+                         "if you trust it, allow it (element: allow-torchscript=true, tools: --allow-torchscript), "
+                         "or save its state_dict with torch.save(model.state_dict(), path)", ErrorKind::Refused);
       load_torchscript(*net, zip.bytes());
     } else {
       const RawCheckpoint raw = read_raw_checkpoint(std::move(zip));
@@ -213,8 +215,9 @@ std::shared_ptr<Classifier> load_classifier_bytes(std::string bytes, const std::
     if (net->resnet) net->resnet->to(net->device);
     if (net->script) net->script->to(net->device);
     prepare_inference(*net, opts.precision);
-  } catch (const ModelError&) {
-    throw;
+  } catch (const ModelError& e) {
+    if (std::string(e.what()).find("'" + path + "'") != std::string::npos) throw;
+    throw ModelError("cannot load model '" + path + "': " + e.what(), e.kind());
   } catch (const std::exception& e) {
     // c10::Error carries a C++ backtrace after the first line: keep the first line.
     std::string what = e.what();
@@ -225,7 +228,7 @@ std::shared_ptr<Classifier> load_classifier_bytes(std::string bytes, const std::
 }
 
 std::shared_ptr<Classifier> Classifier::load(const std::string& path, const LoadOptions& opts) {
-  return load_classifier_bytes(read_file(path), path, opts);
+  return load_classifier_bytes(read_input_file(path, "model file"), path, opts);
 }
 
 std::shared_ptr<Classifier> Classifier::create(const std::string& arch, const std::vector<std::string>& classes,

@@ -1,5 +1,7 @@
 #include "network.hpp"
 
+#include "fer/errors.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <thread>
@@ -16,7 +18,8 @@ torch::Device parse_device(const std::string& device) {
     throw std::runtime_error("unknown device '" + device + "'; use cpu or cuda");
   }
   if (d.is_cuda() && !torch::cuda::is_available())
-    throw std::runtime_error("device '" + device + "' asked for, but this LibTorch has no CUDA or sees no GPU; use device=cpu");
+    throw ModelError("device '" + device + "' asked for, but this LibTorch has no CUDA or sees no GPU; use device=cpu",
+                     ErrorKind::NoDevice);
   if (!d.is_cpu() && !d.is_cuda()) throw std::runtime_error("unsupported device '" + device + "'; use cpu or cuda");
   return d;
 }
@@ -73,6 +76,7 @@ void prepare_inference(Classifier::Impl& impl, const std::string& precision) {
   if (precision != "auto" && precision != "fp32" && precision != "bf16")
     throw std::runtime_error("unknown precision '" + precision + "'; use auto, fp32 or bf16");
   const bool bf16 = precision == "bf16" || (precision == "auto" && impl.device.is_cpu() && cpu_has_native_bf16());
+  if (bf16 && impl.device.is_cpu() && impl.resnet) require_bf16_kernels("precision bf16");
   impl.info.precision = bf16 ? "bf16" : "fp32";
   impl.folded.reset();
   if (!impl.resnet) return;  // TorchScript runs as it was saved

@@ -38,7 +38,7 @@ std::string join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-Dataset scan_image_folder(const std::string& dir, const std::vector<std::string>& wanted) {
+Dataset scan_image_folder(const std::string& dir, const std::vector<std::string>& wanted, const std::string& fix) {
   if (!fs::is_directory(dir))
     throw DataError("data folder '" + dir + "' does not exist; expected DIR/<Class>/*.jpg, one folder per class");
   std::vector<std::string> present;
@@ -54,14 +54,14 @@ Dataset scan_image_folder(const std::string& dir, const std::vector<std::string>
     const fs::path folder = fs::path(dir) / data.classes[c];
     if (!fs::is_directory(folder))
       throw DataError("class '" + data.classes[c] + "' has no folder " + folder.string() + " (folders present: " +
-                      join(present) + "); create it or drop the class from --classes");
+                      join(present) + "); create it or " + fix);
     std::vector<std::string> files;
     // A dangling link is kept so that it is reported as unreadable, not silently left out.
     for (const auto& e : fs::directory_iterator(folder))
       if ((e.is_regular_file() || e.is_symlink()) && is_image_name(e.path())) files.push_back(data.classes[c] + "/" + e.path().filename().string());
     if (files.empty())
       throw DataError("class '" + data.classes[c] + "' is empty: " + folder.string() +
-                      " holds no .jpg/.jpeg/.png/.bmp/.webp image; add images or drop the class from --classes");
+                      " holds no .jpg/.jpeg/.png/.bmp/.webp image; add images or " + fix);
     std::sort(files.begin(), files.end());
     for (auto& f : files) data.samples.push_back({std::move(f), static_cast<int>(c), {}, 0});
   }

@@ -75,6 +75,9 @@ PreparedData prepare_data(const TrainOptions& opts, const std::function<void(con
   const ImageTransform crop = face_cropper(opts, misses);
   const bool keep = opts.cache || crop;  // cropped faces exist only in memory
   Dataset all = load_source(opts.data, opts, opts.classes);
+  if (all.classes.size() < 2)
+    throw DataError("'" + opts.data + "' holds one class ('" + all.classes.at(0) +
+                    "'): a classifier needs at least two; add a folder per class (DIR/<Class>/*.jpg)");
   decode_images(all, opts.workers, keep, crop);
   report_unreadable(all, log);
   PreparedData out;
@@ -123,6 +126,11 @@ PreparedData prepare_data(const TrainOptions& opts, const std::function<void(con
         std::to_string(out.train.samples.size() + out.val.samples.size()) + " images; those are used whole");
   if (out.val.samples.empty())
     throw DataError("the validation set is empty; raise --val-split or pass --val DIR");
+  const auto val_counts = out.val.class_counts(), train_counts = out.train.class_counts();
+  for (size_t c = 0; c < val_counts.size(); ++c)
+    if (val_counts[c] == 0)
+      log("warning: class '" + out.train.classes[c] + "' has no validation image (" + std::to_string(train_counts[c]) +
+          " training images): its accuracy is not measured; add images to it, raise --val-split or pass --val DIR");
   out.split.data_root = out.train.root;
   out.split.classes = out.train.classes;
   out.split.train = listing(out.train);

@@ -295,8 +295,9 @@ TrainResult Run::go() {
   // 0 = one per CPU: LibTorch's own default was measured at one thread on the 2-CPU machine.
   torch::set_num_threads(o_.threads > 0 ? o_.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   stem_ = output_stem(o_.out);
-  if (const auto dir = fs::path(o_.out).parent_path(); !dir.empty()) fs::create_directories(dir);
   data_ = prepare_data(o_, [this](const std::string& s) { log(s); });
+  // Only once the data is usable: a run that stops on bad data leaves nothing behind.
+  if (const auto dir = fs::path(o_.out).parent_path(); !dir.empty()) fs::create_directories(dir);
   const auto counts = data_.train.class_counts();
   std::string per_class;
   for (size_t c = 0; c < counts.size(); ++c) per_class += " " + data_.train.classes[c] + " " + std::to_string(counts[c]);

@@ -38,7 +38,9 @@ struct Dataset {
 // DIR/<Class>/*.{jpg,jpeg,png,bmp,webp}. `classes` empty: every sub-folder, sorted by name (as
 // torchvision's ImageFolder); else exactly those, in that order. A missing or empty class folder
 // is a DataError naming it. Files are listed, not decoded (see decode_images).
-Dataset scan_image_folder(const std::string& dir, const std::vector<std::string>& classes = {});
+// `fix` is the advice for a missing or empty class folder (the tool's own option for leaving one out).
+Dataset scan_image_folder(const std::string& dir, const std::vector<std::string>& classes = {},
+                          const std::string& fix = "drop the class from --classes");
 
 // FER2013's "emotion,pixels,Usage" CSV (48x48 grey pixels). `mapping` sends its emotion indices
 // (0 Angry, 1 Disgust, 2 Fear, 3 Happy, 4 Sad, 5 Surprise, 6 Neutral) to class names; rows whose
