@@ -7,6 +7,26 @@
 namespace feremotion {
 namespace {
 
+// Green boxes, white text on black: legible on any background.
+const Palette kPalette{cv::Vec3b{0, 0, 0}, cv::Vec3b{0, 230, 64}, cv::Vec3b{0, 0, 0}, cv::Vec3b{255, 255, 255}};
+
+std::shared_ptr<fer::Classifier> load_model(const EngineSettings& s) {
+  return acquire_model(s.model, s.device, s.labels, s.precision, s.allow_torchscript);
+}
+
+// Detectors throw fer::ModelError for their files and std::runtime_error for settings.
+std::unique_ptr<fer::FaceDetector> load_detector(const fer::DetectorOptions& o) {
+  try {
+    return fer::make_face_detector(o);
+  } catch (const fer::ModelError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw fer::ModelError(e.what());
+  }
+}
+
+}  // namespace
+
 bool same_detector(const fer::DetectorOptions& a, const fer::DetectorOptions& b) {
   return a.kind == b.kind && a.model == b.model && a.min_face_size == b.min_face_size &&
          a.scale_factor == b.scale_factor && a.min_neighbors == b.min_neighbors &&
@@ -14,39 +34,57 @@ bool same_detector(const fer::DetectorOptions& a, const fer::DetectorOptions& b)
          a.input_size == b.input_size && a.yunet_runtime == b.yunet_runtime;
 }
 
-// Green boxes, white text on black: legible on any background.
-const Palette kPalette{cv::Vec3b{0, 0, 0}, cv::Vec3b{0, 230, 64}, cv::Vec3b{0, 0, 0}, cv::Vec3b{255, 255, 255}};
-
-}  // namespace
-
 EmotionEngine::~EmotionEngine() { stop(); }
 
-void EmotionEngine::start(const EngineSettings& s) {
+void EmotionEngine::start(const EngineSettings& s, EngineEvents events) {
   stop();
-  auto model = acquire_model(s.model, s.device, s.labels, s.precision);
-  detector_ = fer::make_face_detector(s.detector);
-  detector_opts_ = s.detector;
+  auto model = load_model(s);
+  auto detector = load_detector(s.detector);
   analyzer_.reset();
+  detector_opts_ = s.detector;
   std::lock_guard<std::mutex> lock(mutex_);
+  detector_name_ = detector->describe();
+  detector_ = std::move(detector);
   model_ = std::move(model);
+  events_ = std::move(events);
+  running_ = true;
 }
 
 void EmotionEngine::stop() {
   std::thread loader;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    running_ = false;
+    model_job_.reset();
+    detector_job_.reset();
     loader = std::move(loader_);
   }
-  if (loader.joinable()) loader.join();
-  std::lock_guard<std::mutex> lock(mutex_);
-  model_.reset();
+  wake_.notify_all();
+  if (loader.joinable()) {
+    // The loader's events may hold the last reference on the element; dropping it there finalizes
+    // the element, and with it this engine, on the loader thread itself.
+    if (loader.get_id() == std::this_thread::get_id()) loader.detach();
+    else loader.join();  // a load under way finishes first: its result is dropped
+  }
+  analyzer_.stop();  // waits for a classification in flight, so none runs after NULL
+  EngineEvents events;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    events = std::move(events_);
+    events_ = {};
+    model_.reset();
+    detector_ready_.reset();
+    detector_failed_.reset();
+    detector_name_.clear();
+  }
   detector_.reset();
   mask_.release();
+  // `events` (and any reference it holds) goes here, outside the lock.
 }
 
 bool EmotionEngine::started() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return model_ != nullptr;
+  return running_;
 }
 
 std::shared_ptr<fer::Classifier> EmotionEngine::model() const {
@@ -54,52 +92,111 @@ std::shared_ptr<fer::Classifier> EmotionEngine::model() const {
   return model_;
 }
 
-void EmotionEngine::load_model_async(const EngineSettings& s, std::function<void(const std::string&)> on_error,
-                                     std::function<void(const fer::ModelInfo&)> on_loaded) {
-  std::thread previous;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    previous = std::move(loader_);
-  }
-  if (previous.joinable()) previous.join();  // one load at a time, newest last
-  std::thread t([this, s, on_error, on_loaded] {
-    try {
-      auto model = acquire_model(s.model, s.device, s.labels, s.precision);
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        model_ = model;
-      }
-      on_loaded(model->info());
-    } catch (const std::exception& e) {
-      on_error(e.what());
-    }
-  });
+std::string EmotionEngine::detector_name() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  loader_ = std::move(t);
+  return detector_name_;
 }
 
-std::string EmotionEngine::detector_name() const { return detector_ ? detector_->describe() : std::string(); }
-
-void EmotionEngine::ensure_detector(const fer::DetectorOptions& o) {
-  if (detector_ && same_detector(o, detector_opts_)) return;
-  try {
-    detector_ = fer::make_face_detector(o);
-  } catch (const std::exception& e) {
-    detector_.reset();
-    throw DetectorError(e.what());
+bool EmotionEngine::request_model(const EngineSettings& s) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!running_) return false;
+    model_job_ = s;
+    start_loader_locked();
   }
-  detector_opts_ = o;
+  wake_.notify_all();
+  return true;
+}
+
+void EmotionEngine::start_loader_locked() {
+  if (!loader_.joinable()) loader_ = std::thread([this] { run_loader(); });
+}
+
+void EmotionEngine::run_loader() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return !running_ || model_job_ || detector_job_; });
+    if (!running_) return;
+    const EngineEvents events = events_;
+    if (auto job = std::move(model_job_)) {
+      model_job_.reset();
+      lock.unlock();
+      std::shared_ptr<fer::Classifier> model;
+      try {
+        model = load_model(*job);
+      } catch (const fer::ModelError& e) {
+        if (events.model_failed) events.model_failed(e);
+      } catch (const std::exception& e) {
+        if (events.model_failed) events.model_failed(fer::ModelError("cannot load model '" + job->model + "': " + e.what()));
+      }
+      lock.lock();
+      if (model && running_) {
+        model_ = model;
+        lock.unlock();
+        if (events.model_loaded) events.model_loaded(model->info());
+        lock.lock();
+      }
+    } else if (auto opts = std::move(detector_job_)) {
+      detector_job_.reset();
+      lock.unlock();
+      std::unique_ptr<fer::FaceDetector> detector;
+      std::optional<fer::ModelError> error;
+      try {
+        detector = load_detector(*opts);
+      } catch (const fer::ModelError& e) {
+        error = e;
+      }
+      lock.lock();
+      if (!running_) return;
+      if (detector) {
+        detector_ready_ = std::move(detector);
+        detector_ready_opts_ = *opts;
+      } else {
+        detector_failed_ = *opts;
+        if (events.detector_failed) {
+          lock.unlock();
+          events.detector_failed(*error, *opts);
+          lock.lock();
+        }
+      }
+    }
+  }
+}
+
+void EmotionEngine::use_detector(const fer::DetectorOptions& wanted) {
+  bool wake = false;
+  std::function<void(const std::string&)> loaded;
+  std::string name;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (detector_ready_) {  // loaded in the background: in use from this frame
+      detector_ = std::move(detector_ready_);
+      detector_opts_ = detector_ready_opts_;
+      name = detector_name_ = detector_->describe();
+      loaded = events_.detector_loaded;
+    }
+    const bool in_use = same_detector(wanted, detector_opts_);
+    const bool queued = detector_job_ && same_detector(wanted, *detector_job_);
+    const bool failed = detector_failed_ && same_detector(wanted, *detector_failed_);
+    if (!in_use && !queued && !failed && running_) {
+      detector_job_ = wanted;
+      start_loader_locked();
+      wake = true;
+    }
+  }
+  if (wake) wake_.notify_all();
+  if (loaded) loaded(name);
 }
 
 FrameResults EmotionEngine::process(GstVideoFrame* frame, const EngineSettings& s) {
   FrameResults out;
   out.model = model();
   if (!out.model) return out;
-  ensure_detector(s.detector);
+  use_detector(s.detector);
 
   FrameAccess access(frame);
   // YuNet looks at colour; Haar at grey, which YUV frames hold as a plane already.
-  const cv::Mat& detect_on = s.detector.kind == "yunet" ? access.bgr(bgr_scratch_) : access.grey(grey_scratch_);
+  const cv::Mat& detect_on = detector_opts_.kind == "yunet" ? access.bgr(bgr_scratch_) : access.grey(grey_scratch_);
   fer::AnalyzerSettings analyzer = s.analyzer;
   const fer::TrainingCrop& trained = out.model->info().crop;
   if (analyzer.margin < 0) analyzer.margin = trained.margin;

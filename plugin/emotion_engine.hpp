@@ -1,11 +1,12 @@
-// The element's engine, kept apart from the GObject glue: model and detector ownership,
-// asynchronous model swaps, and the per-frame work.
+// The element's engine, kept apart from the GObject glue: model and detector ownership, their
+// loading off the streaming thread, and the per-frame work.
 #pragma once
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <stdexcept>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,6 +14,7 @@
 #include <gst/video/video.h>
 
 #include "fer/classifier.hpp"
+#include "fer/errors.hpp"
 #include "fer/face_detector.hpp"
 #include "fer/frame_analyzer.hpp"
 
@@ -20,6 +22,7 @@ namespace feremotion {
 
 struct EngineSettings {
   std::string model, labels, device = "cpu", precision = "auto";
+  bool allow_torchscript = false;
   fer::DetectorOptions detector;
   fer::AnalyzerSettings analyzer;
   bool overlay = true;
@@ -27,9 +30,15 @@ struct EngineSettings {
   bool align_from_model = true;
 };
 
-// A detector that cannot be made from the settings (missing or unloadable file).
-struct DetectorError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// What the background loads report, from the loader thread. Whatever the functions capture (the
+// element holds a reference on itself here) is kept from start() until stop() has joined that
+// thread, and released there.
+struct EngineEvents {
+  std::function<void(const fer::ModelError&)> model_failed;
+  std::function<void(const fer::ModelInfo&)> model_loaded;
+  // The detector of these options failed to load; the one in use stays.
+  std::function<void(const fer::ModelError&, const fer::DetectorOptions&)> detector_failed;
+  std::function<void(const std::string& description)> detector_loaded;
 };
 
 struct FrameResults {
@@ -41,19 +50,18 @@ class EmotionEngine {
  public:
   ~EmotionEngine();
 
-  // Loads model and detector now; throws std::exception with the core's message.
-  void start(const EngineSettings& s);
-  // Waits for a model load under way, drops state.
+  // Loads model and detector now; throws fer::ModelError (or std::exception) with the core's message.
+  void start(const EngineSettings& s, EngineEvents events);
+  // Refuses further loads, waits for a load and a classification under way, drops all state.
   void stop();
   bool started() const;
 
-  // Loads a new model off the streaming thread and swaps it in when ready; on failure
-  // the old model stays and on_error gets the message.
-  void load_model_async(const EngineSettings& s, std::function<void(const std::string&)> on_error,
-                        std::function<void(const fer::ModelInfo&)> on_loaded);
+  // Queues a new model (the newest request wins) and returns at once; the loader thread swaps
+  // it in when ready, or reports the error and keeps the old one. False once stopped.
+  bool request_model(const EngineSettings& s);
 
-  // Detect, track, classify, smooth; draws the overlay when asked. Throws on engine errors,
-  // DetectorError where the detector settings changed to ones that cannot be loaded.
+  // Detect, track, classify, smooth; draws the overlay when asked. A detector other than the one
+  // in use loads in the background (frames keep the old one meanwhile). Throws on engine errors.
   FrameResults process(GstVideoFrame* frame, const EngineSettings& s);
 
   std::shared_ptr<fer::Classifier> model() const;
@@ -61,16 +69,30 @@ class EmotionEngine {
   std::string detector_name() const;
 
  private:
-  void ensure_detector(const fer::DetectorOptions& o);
+  void use_detector(const fer::DetectorOptions& wanted);
+  void start_loader_locked();
+  void run_loader();
 
-  mutable std::mutex mutex_;  // guards model_ and loader_
+  mutable std::mutex mutex_;  // guards everything below up to the streaming-thread state
+  std::condition_variable wake_;
+  bool running_ = false;  // between start() and stop(): loads are accepted
+  EngineEvents events_;
   std::shared_ptr<fer::Classifier> model_;
+  std::optional<EngineSettings> model_job_;
+  std::optional<fer::DetectorOptions> detector_job_, detector_failed_;
+  std::unique_ptr<fer::FaceDetector> detector_ready_;  // loaded, waiting for the next frame
+  fer::DetectorOptions detector_ready_opts_;
+  std::string detector_name_;
   std::thread loader_;
 
+  // Streaming-thread state (process() only; start/stop run when no frame flows).
   std::unique_ptr<fer::FaceDetector> detector_;
   fer::DetectorOptions detector_opts_;
   fer::FrameAnalyzer analyzer_;
   cv::Mat grey_scratch_, bgr_scratch_, mask_;
 };
+
+// The same detector: nothing to load.
+bool same_detector(const fer::DetectorOptions& a, const fer::DetectorOptions& b);
 
 }  // namespace feremotion

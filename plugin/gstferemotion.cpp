@@ -48,6 +48,7 @@ enum {
   PROP_ASYNC,
   PROP_DETECT_INTERVAL,
   PROP_RESULTS_FILE,
+  PROP_ALLOW_TORCHSCRIPT,
 };
 
 #define DEFAULT_MODEL nullptr
@@ -71,6 +72,7 @@ enum {
 #define DEFAULT_ASYNC GST_FEREMOTION_ASYNC_AUTO
 #define DEFAULT_DETECT_INTERVAL 0
 #define DEFAULT_RESULTS_FILE nullptr
+#define DEFAULT_ALLOW_TORCHSCRIPT FALSE
 /* What detect-interval=0 means. Measured with tools/bench/realtime.py: every third frame keeps a
  * 640x480 30 fps camera at 30 fps with no delay, where every frame falls behind, and runs a file
  * ~1.3x faster. Haar finds tracked faces again near their boxes in between (on the demo's drawn
@@ -102,6 +104,7 @@ struct _GstFerEmotion {
   gint detection_size;
   gboolean align;
   gboolean align_set;  /* align given by the user; else it follows the model */
+  gboolean allow_torchscript;
 
   /* streaming state */
   feremotion::EmotionEngine* engine;
@@ -115,6 +118,8 @@ struct _GstFerEmotion {
   feremotion::JsonLinesWriter* results_json; /* open while results-file is set, start to stop */
   gint64 frame_number;
   gboolean said_write_failed;
+  gint64 frame_warning_time;  /* monotonic us of the last per-frame warning posted, -1 none yet */
+  guint frame_warnings_held;  /* failed frames since then, not posted */
 };
 
 G_DEFINE_TYPE(GstFerEmotion, gst_feremotion, GST_TYPE_VIDEO_FILTER);
@@ -208,6 +213,7 @@ static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
   s.analyzer.max_faces = self->max_faces;
   s.analyzer.margin = self->margin;
   s.overlay = self->overlay;
+  s.allow_torchscript = self->allow_torchscript;
   GST_OBJECT_UNLOCK(self);
   /* No YuNet file: stay on Haar (its own cascade), and say so once. */
   if (s.detector.kind == "yunet" && s.detector.model.empty()) {
@@ -234,24 +240,55 @@ static void warn_crop_mismatch(GstElement* element, const fer::ModelInfo& info, 
                         ("set detector=%s (model %s)", info.crop.detector.c_str(), info.path.c_str()));
 }
 
+/* A model or detector problem in GStreamer's terms: a missing file is RESOURCE/NOT_FOUND, one that
+ * cannot be read or used RESOURCE/OPEN_READ, a refused kind of file RESOURCE/SETTINGS, a runtime
+ * without the device asked for LIBRARY/INIT. Posted as an error (start) or a warning (while playing). */
+static void post_load_problem(GstElement* element, GstMessageType type, const fer::ModelError& e, const std::string& debug) {
+  GQuark domain = GST_RESOURCE_ERROR;
+  gint code = GST_RESOURCE_ERROR_OPEN_READ;
+  switch (e.kind()) {
+    case fer::ErrorKind::NotFound: code = GST_RESOURCE_ERROR_NOT_FOUND; break;
+    case fer::ErrorKind::Refused: code = GST_RESOURCE_ERROR_SETTINGS; break;
+    case fer::ErrorKind::NoDevice:
+      domain = GST_LIBRARY_ERROR;
+      code = GST_LIBRARY_ERROR_INIT;
+      break;
+    default: break;
+  }
+  gst_element_message_full(element, type, domain, code, g_strdup(first_line(e.what()).c_str()), g_strdup(debug.c_str()),
+                           __FILE__, GST_FUNCTION, __LINE__);
+}
+
+/* What the engine's loader thread reports. The functions hold a reference on the element, which
+ * the engine drops in stop() once that thread has ended. */
+static feremotion::EngineEvents engine_events(GstFerEmotion* self) {
+  std::shared_ptr<GstElement> element(GST_ELEMENT(gst_object_ref(self)), [](GstElement* e) { gst_object_unref(e); });
+  feremotion::EngineEvents ev;
+  ev.model_failed = [element](const fer::ModelError& e) {
+    post_load_problem(element.get(), GST_MESSAGE_WARNING, e, "keeping the previous model");
+  };
+  ev.model_loaded = [element](const fer::ModelInfo& info) {
+    GST_INFO_OBJECT(element.get(), "model %s swapped in: %s, %zu classes, %d px", info.path.c_str(), info.arch.c_str(),
+                    info.classes.size(), info.input_size);
+    warn_crop_mismatch(element.get(), info, settings_of(GST_FEREMOTION(element.get())).detector.kind);
+  };
+  ev.detector_failed = [element](const fer::ModelError& e, const fer::DetectorOptions& o) {
+    // Settings already changed again (detector-model set just before detector=yunet): that newer
+    // detector loads next, and this failure is nobody's mistake.
+    if (!feremotion::same_detector(settings_of(GST_FEREMOTION(element.get())).detector, o)) return;
+    post_load_problem(element.get(), GST_MESSAGE_WARNING, e,
+                      "detector " + o.kind + " (" + o.model + ") not loaded; keeping the previous detector");
+  };
+  ev.detector_loaded = [element](const std::string& name) {
+    GST_INFO_OBJECT(element.get(), "faces now found by %s", name.c_str());
+  };
+  return ev;
+}
+
 static void reload_model(GstFerEmotion* self) {
   const feremotion::EngineSettings s = settings_of(self);
   if (s.model.empty()) return;
-  GST_INFO_OBJECT(self, "loading model %s in the background", s.model.c_str());
-  gst_object_ref(self);
-  GstElement* element = GST_ELEMENT(self);
-  self->engine->load_model_async(
-      s,
-      [element](const std::string& error) {
-        GST_ELEMENT_WARNING(element, RESOURCE, OPEN_READ, ("%s", error.c_str()),
-                            ("keeping the previous model"));
-      },
-      [element, detector = s.detector.kind](const fer::ModelInfo& info) {
-        GST_INFO_OBJECT(element, "model %s swapped in: %s, %zu classes, %d px", info.path.c_str(),
-                        info.arch.c_str(), info.classes.size(), info.input_size);
-        warn_crop_mismatch(element, info, detector);
-      });
-  gst_object_unref(self);
+  if (self->engine->request_model(s)) GST_INFO_OBJECT(self, "loading model %s in the background", s.model.c_str());
 }
 
 static void gst_feremotion_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
@@ -307,6 +344,10 @@ static void gst_feremotion_set_property(GObject* object, guint prop_id, const GV
       g_free(self->results_file);
       self->results_file = g_value_dup_string(value);
       break;
+    case PROP_ALLOW_TORCHSCRIPT:
+      self->allow_torchscript = g_value_get_boolean(value);
+      model_changed = TRUE;
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -339,6 +380,7 @@ static void gst_feremotion_get_property(GObject* object, guint prop_id, GValue* 
     case PROP_ASYNC: g_value_set_enum(value, self->async); break;
     case PROP_DETECT_INTERVAL: g_value_set_int(value, self->detect_interval); break;
     case PROP_RESULTS_FILE: g_value_set_string(value, self->results_file); break;
+    case PROP_ALLOW_TORCHSCRIPT: g_value_set_boolean(value, self->allow_torchscript); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -353,9 +395,13 @@ static gboolean gst_feremotion_start(GstBaseTransform* trans) {
     return FALSE;
   }
   try {
-    self->engine->start(s);
+    self->engine->start(s, engine_events(self));
+  } catch (const fer::ModelError& e) {
+    post_load_problem(GST_ELEMENT(self), GST_MESSAGE_ERROR, e,
+                      "feremotion could not load model '" + s.model + "' or detector '" + s.detector.kind + "'");
+    return FALSE;
   } catch (const std::exception& e) {
-    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("%s", first_line(e.what()).c_str()),
+    GST_ELEMENT_ERROR(self, LIBRARY, INIT, ("%s", first_line(e.what()).c_str()),
                       ("feremotion could not load model '%s' or detector '%s'", s.model.c_str(),
                        s.detector.kind.c_str()));
     return FALSE;
@@ -374,6 +420,8 @@ static gboolean gst_feremotion_start(GstBaseTransform* trans) {
   }
   self->frame_number = 0;
   self->said_write_failed = FALSE;
+  self->frame_warning_time = -1;
+  self->frame_warnings_held = 0;
   const auto info = self->engine->model()->info();
   GST_INFO_OBJECT(self, "model %s (%s, %s, %zu classes, %d px, %s)", info.path.c_str(), fer::model_kind_name(info.kind),
                   info.arch.c_str(), info.classes.size(), info.input_size, info.precision.c_str());
@@ -408,6 +456,22 @@ static gboolean should_post(GstFerEmotion* self, GstFerEmotionUpdates updates, c
   }
 }
 
+/* A failing frame is warned about at once; while frames keep failing, at most one warning a second
+ * follows, counting the frames in between (a failing worker would otherwise post 30 a second). */
+static void warn_frame_failed(GstFerEmotion* self, gint64 frame_number, const char* what) {
+  const gint64 now = g_get_monotonic_time();
+  if (self->frame_warning_time >= 0 && now - self->frame_warning_time < G_USEC_PER_SEC) {
+    ++self->frame_warnings_held;
+    return;
+  }
+  const guint held = self->frame_warnings_held;
+  self->frame_warning_time = now;
+  self->frame_warnings_held = 0;
+  GST_ELEMENT_WARNING(self, STREAM, FAILED, ("Emotion recognition failed on a frame: %s", first_line(what).c_str()),
+                      ("frame %" G_GINT64_FORMAT " passed through unchanged; %u more failed since the last warning",
+                       frame_number, held));
+}
+
 static GstFlowReturn gst_feremotion_transform_frame_ip(GstVideoFilter* filter, GstVideoFrame* frame) {
   GstFerEmotion* self = GST_FEREMOTION(filter);
   feremotion::EngineSettings s = settings_of(self);
@@ -424,15 +488,9 @@ static GstFlowReturn gst_feremotion_transform_frame_ip(GstVideoFilter* filter, G
   const auto t0 = std::chrono::steady_clock::now();
   try {
     r = self->engine->process(frame, s);
-  } catch (const feremotion::DetectorError& e) {
-    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("%s", first_line(e.what()).c_str()),
-                      ("feremotion could not load detector '%s' (%s)", s.detector.kind.c_str(),
-                       s.detector.model.c_str()));
-    return GST_FLOW_ERROR;
   } catch (const std::exception& e) {
-    /* One bad frame must not end the stream: warn and pass it through. */
-    GST_ELEMENT_WARNING(self, STREAM, FAILED, ("Emotion recognition failed on a frame: %s", first_line(e.what()).c_str()),
-                        ("frame passed through unchanged"));
+    /* One bad frame must not end the stream: pass it through, and warn without flooding the bus. */
+    warn_frame_failed(self, frame_number, e.what());
     return GST_FLOW_OK;
   }
   if (!r.model) return GST_FLOW_OK;
@@ -496,6 +554,8 @@ static void gst_feremotion_init(GstFerEmotion* self) {
   self->results_file = g_strdup(DEFAULT_RESULTS_FILE);
   self->results_json = new feremotion::JsonLinesWriter();
   self->frame_number = 0;
+  self->allow_torchscript = DEFAULT_ALLOW_TORCHSCRIPT;
+  self->frame_warning_time = -1;
 }
 
 static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
@@ -585,6 +645,11 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
                           "object a frame (frame, pts, time, faces with box, track_id, label, confidence, scores); "
                           "opened when the element starts", DEFAULT_RESULTS_FILE,
                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+
+  g_object_class_install_property(gobject_class, PROP_ALLOW_TORCHSCRIPT,
+      g_param_spec_boolean("allow-torchscript", "Allow TorchScript", "Load TorchScript model files, which can carry "
+                           "code run by LibTorch's loader: only for files you trust (.pth state_dicts and fer-train "
+                           "files are read safely either way)", DEFAULT_ALLOW_TORCHSCRIPT, flags));
 
   gst_element_class_set_static_metadata(element_class, "Facial emotion recognition", "Filter/Analyzer/Video",
       "Detects faces and classifies their emotion with a ResNet (LibTorch); results as ROI metas and bus messages",

@@ -9,7 +9,8 @@ namespace feremotion {
 namespace {
 
 std::mutex cache_mutex;
-std::map<std::tuple<std::string, std::string, std::string, std::string, std::string>, std::weak_ptr<fer::Classifier>>
+std::map<std::tuple<std::string, std::string, std::string, std::string, std::string, bool>,
+         std::weak_ptr<fer::Classifier>>
     cache;
 int loads = 0;
 
@@ -26,8 +27,9 @@ std::string file_version(const std::string& path) {
 }  // namespace
 
 std::shared_ptr<fer::Classifier> acquire_model(const std::string& path, const std::string& device,
-                                               const std::string& labels, const std::string& precision) {
-  const auto key = std::make_tuple(path, file_version(path), device, labels, precision);
+                                               const std::string& labels, const std::string& precision,
+                                               bool allow_torchscript) {
+  const auto key = std::make_tuple(path, file_version(path), device, labels, precision, allow_torchscript);
   // Loading holds the lock: two elements asking at once must not load twice.
   std::lock_guard<std::mutex> lock(cache_mutex);
   if (auto model = cache[key].lock()) return model;
@@ -35,6 +37,7 @@ std::shared_ptr<fer::Classifier> acquire_model(const std::string& path, const st
   opts.device = device;
   opts.labels = fer::split_labels(labels);
   opts.precision = precision;
+  opts.allow_torchscript = allow_torchscript;
   auto model = fer::Classifier::load(path, opts);
   ++loads;
   cache[key] = model;

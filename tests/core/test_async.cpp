@@ -1,4 +1,6 @@
 // Background classification gives the numbers the synchronous path gives, one frame later.
+#include <chrono>
+#include <thread>
 #include <optional>
 #include <gtest/gtest.h>
 
@@ -139,6 +141,90 @@ TEST(FrameAnalyzer, FacesCutByTheFrameEdgeAreClampedAndClassified) {
   ASSERT_EQ(crops.size(), 1u);
   EXPECT_EQ(crops[0], cv::Rect(0, 30, 28, 30));
   EXPECT_EQ(out[0].probs.size(), 5u);
+}
+
+}  // namespace
+
+namespace {
+
+// Two untrained models with the same five classes: what one smoothed must not leak into the other.
+struct TwoModels {
+  std::shared_ptr<fer::Classifier> a = fer::Classifier::create("resnet18", fer::default_classes(), 32);
+  std::shared_ptr<fer::Classifier> b = fer::Classifier::create("resnet18", fer::default_classes(), 32);
+  std::unique_ptr<fer::FaceDetector> detector = [] {
+    fer::DetectorOptions whole;
+    whole.kind = "none";
+    return fer::make_face_detector(whole);
+  }();
+  cv::Mat frame = [] {
+    cv::Mat f(40, 40, CV_8UC3);
+    cv::randu(f, 0, 256);
+    return f;
+  }();
+  fer::FrameAnalyzer::CropFn crop = [this](const cv::Rect& r) { return frame(r).clone(); };
+  TwoModels() {
+    a->set_precision("fp32");
+    b->set_precision("fp32");
+  }
+};
+
+void expect_probs(const std::vector<fer::FaceResult>& got, const std::vector<float>& want) {
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].probs.size(), want.size());
+  for (size_t c = 0; c < want.size(); ++c) EXPECT_FLOAT_EQ(got[0].probs[c], want[c]) << "class " << c;
+}
+
+TEST(FrameAnalyzer, ANewModelWithTheSameClassCountStartsFromItsOwnProbabilities) {
+  TwoModels m;
+  const auto b_alone = m.b->classify({m.frame})[0];
+  fer::FrameAnalyzer analyzer;
+  fer::AnalyzerSettings s;
+  s.smoothing = 0.9;  // a mixture of the two would be far from b's own numbers
+  for (int i = 0; i < 3; ++i) analyzer.process(*m.detector, m.a, m.frame, m.crop, s);
+  expect_probs(analyzer.process(*m.detector, m.b, m.frame, m.crop, s), b_alone);
+}
+
+TEST(FrameAnalyzer, AResultInFlightForTheOldModelIsDroppedAfterASwap) {
+  TwoModels m;
+  const auto b_alone = m.b->classify({m.frame})[0];
+  fer::FrameAnalyzer analyzer;
+  fer::AnalyzerSettings s;
+  s.async = true;
+  s.smoothing = 0.9;
+  analyzer.process(*m.detector, m.a, m.frame, m.crop, s);  // a's batch goes out
+  analyzer.drain();                                        // and is done before the swap
+  EXPECT_TRUE(analyzer.process(*m.detector, m.b, m.frame, m.crop, s).empty()) << "a's result joined b's faces";
+  analyzer.drain();
+  expect_probs(analyzer.process(*m.detector, m.b, m.frame, m.crop, s), b_alone);
+}
+
+TEST(FrameAnalyzer, StopWaitsForTheBatchInFlightAndTheAnalyzerWorksAfterwards) {
+  TwoModels m;
+  fer::FrameAnalyzer analyzer;
+  fer::AnalyzerSettings s;
+  s.async = true;
+  analyzer.process(*m.detector, m.a, m.frame, m.crop, s);
+  analyzer.stop();  // joins the worker: returns only once no classification runs
+  EXPECT_EQ(analyzer.frame_number(), 0);
+  analyzer.process(*m.detector, m.a, m.frame, m.crop, s);  // a new worker starts with the next batch
+  analyzer.drain();
+  EXPECT_EQ(analyzer.process(*m.detector, m.a, m.frame, m.crop, s).size(), 1u);
+}
+
+TEST(AsyncClassifier, StopEndsTheBatchInFlightAndASubmitAfterwardsWorks) {
+  auto model = fer::Classifier::create("resnet18", fer::default_classes(), 64);
+  const cv::Mat face(64, 64, CV_8UC3, cv::Scalar::all(80));
+  fer::AsyncClassifier async;
+  ASSERT_TRUE(async.submit(model, {1}, {face}));
+  async.stop();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // a worker still running would land now
+  EXPECT_FALSE(async.take()) << "a result arrived after stop()";
+  EXPECT_TRUE(async.idle());
+  ASSERT_TRUE(async.submit(model, {2}, {face}));
+  async.wait();
+  const auto r = async.take();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->track_ids, std::vector<int>{2});
 }
 
 }  // namespace

@@ -74,7 +74,17 @@ inline std::string bgr_caps(int w, int h) {
   return "video/x-raw,format=BGR,width=" + std::to_string(w) + ",height=" + std::to_string(h) + ",framerate=30/1";
 }
 
-// The first error message on the harness' element bus, or "".
+// A harness whose element keeps its messages on a bus: gst_harness_new_parse wraps the element in
+// a bin without one, which drops every message (error_text() on it finds nothing whatever happened).
+inline GstHarness* listening_harness(const std::string& description) {
+  GstHarness* h = gst_harness_new_parse(description.c_str());
+  GstBus* bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  gst_object_unref(bus);
+  return h;
+}
+
+// The first error message on the element's bus, or "".
 inline std::string error_text(GstElement* element) {
   GstBus* bus = gst_element_get_bus(element);
   std::string text;

@@ -104,17 +104,34 @@ TEST_F(Element, TwoElementsShareOneLoadedModel) {
 
 TEST_F(Element, NewModelWhilePlayingSwapsAndABadOneWarns) {
   const std::string a = model_file("a.pth"), b = model_file("b.pth");
-  GstHarness* h = gst_harness_new_parse(("feremotion detector=none model=" + a).c_str());
+  GstHarness* h = listening_harness("feremotion detector=none model=" + a);
   gst_harness_set_src_caps_str(h, bgr_caps(32, 32).c_str());
   gst_buffer_unref(gst_harness_push_and_pull(h, gst_harness_create_buffer(h, 32 * 32 * 3)));
   const int before = feremotion::model_load_count();
-  gst_harness_set(h, "feremotion", "model", b.c_str(), nullptr);
-  gst_harness_set(h, "feremotion", "model", (tmp_dir() / "nowhere.pth").c_str(), nullptr);
+  gst_harness_set(h, "feremotion", "model", b.c_str(), nullptr);  // loads in the background
+  for (int i = 0; i < 200 && feremotion::model_load_count() == before; ++i) {
+    gst_buffer_unref(gst_harness_push_and_pull(h, gst_harness_create_buffer(h, 32 * 32 * 3)));
+    g_usleep(50 * 1000);
+  }
+  EXPECT_EQ(feremotion::model_load_count() - before, 1) << "b.pth was not loaded within 10 s";
+  const std::string nowhere = (tmp_dir() / "nowhere.pth").string();
+  gst_harness_set(h, "feremotion", "model", nowhere.c_str(), nullptr);
   for (int i = 0; i < 5; ++i) gst_buffer_unref(gst_harness_push_and_pull(h, gst_harness_create_buffer(h, 32 * 32 * 3)));
   gst_harness_set(h, "feremotion", "detector", GST_FEREMOTION_DETECTOR_HAAR, "interval", 3, "overlay", FALSE, nullptr);
   gst_buffer_unref(gst_harness_push_and_pull(h, gst_harness_create_buffer(h, 32 * 32 * 3)));
-  gst_harness_teardown(h);  // joins the loads
-  EXPECT_EQ(feremotion::model_load_count() - before, 1) << "b.pth loads; nowhere.pth fails";
+  gst_element_set_state(h->element, GST_STATE_NULL);  // joins the load under way
+  GstBus* bus = gst_element_get_bus(h->element);
+  GstMessage* warning = gst_bus_pop_filtered(bus, GST_MESSAGE_WARNING);
+  ASSERT_NE(warning, nullptr) << "no warning for a model that does not exist";
+  GError* err = nullptr;
+  gst_message_parse_warning(warning, &err, nullptr);
+  EXPECT_NE(std::string(err->message).find("'" + nowhere + "' does not exist"), std::string::npos) << err->message;
+  EXPECT_TRUE(g_error_matches(err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND)) << err->message;
+  g_error_free(err);
+  gst_message_unref(warning);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+  EXPECT_EQ(feremotion::model_load_count() - before, 1) << "nowhere.pth must fail, not load";
 }
 
 TEST_F(Element, CyclesAndLongRunsDoNotGrowMemory) {

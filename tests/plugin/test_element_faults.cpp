@@ -19,7 +19,7 @@ int push_frames(GstHarness* h, int n, size_t size) {
 }
 
 TEST_F(Element, CapsChangeMidStreamInSizeAndFormat) {
-  GstHarness* h = gst_harness_new_parse(("feremotion async-classify=off model=" + model_file()).c_str());
+  GstHarness* h = listening_harness("feremotion async-classify=off model=" + model_file());
   int sent = 0, received = 0;
   const struct { const char* format; int w, h; size_t size; } steps[] = {
       {"BGR", 64, 48, 64 * 48 * 3}, {"BGR", 160, 120, 160 * 120 * 3}, {"NV12", 32, 32, 32 * 32 * 3 / 2},
@@ -38,7 +38,7 @@ TEST_F(Element, CapsChangeMidStreamInSizeAndFormat) {
 TEST_F(Element, ModelFileDeletedOrReplacedWhilePlaying) {
   const fs::path path = tmp_dir() / "volatile.pth";
   fs::copy_file(model_file("volatile_src.pth"), path, fs::copy_options::overwrite_existing);
-  GstHarness* h = gst_harness_new_parse(("feremotion detector=none model=" + path.string()).c_str());
+  GstHarness* h = listening_harness("feremotion detector=none model=" + path.string());
   gst_harness_set_src_caps_str(h, bgr_caps(32, 32).c_str());
   EXPECT_EQ(push_frames(h, 3, 32 * 32 * 3), 3);
   fs::remove(path);  // the loaded model stays in memory
@@ -87,6 +87,25 @@ TEST_F(Element, StalledLiveSourceShutsDownPromptly) {
   EXPECT_LT(ms, 2000);
   gst_object_unref(src);
   gst_object_unref(pipe);
+}
+
+TEST_F(Element, NullWaitsForTheClassificationInFlight) {
+  // A classification of seconds on a worker thread, in flight when the state goes to NULL. Once
+  // NULL returns nothing of the element may run (a process may exit then): nobody holds the model
+  // any more, so asking the cache for it loads it again. Before, the worker ran on past NULL.
+  const std::string path = (tmp_dir() / "slow.pth").string();
+  fer::Classifier::create("resnet50", fer::default_classes(), 512)->save(path);
+  GstHarness* h = gst_harness_new_parse(("feremotion async-classify=on detector=none model=" + path).c_str());
+  gst_harness_set_src_caps_str(h, bgr_caps(64, 64).c_str());
+  GstBuffer* out = gst_harness_push_and_pull(h, gst_harness_create_buffer(h, 64 * 64 * 3));
+  ASSERT_NE(out, nullptr);
+  gst_buffer_unref(out);  // the frame went on; its classification is still running
+  ASSERT_EQ(gst_element_set_state(h->element, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  const int before = feremotion::model_load_count();
+  auto again = feremotion::acquire_model(path, "cpu", "", "auto");
+  EXPECT_EQ(feremotion::model_load_count(), before + 1) << "the model was still held after NULL";
+  again.reset();
+  gst_harness_teardown(h);
 }
 
 }  // namespace

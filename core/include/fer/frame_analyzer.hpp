@@ -43,7 +43,10 @@ class FrameAnalyzer {
   std::vector<FaceResult> process(FaceDetector& detector, const std::shared_ptr<const Classifier>& classifier,
                                   const cv::Mat& detect_on,
                                   const CropFn& crop, const AnalyzerSettings& settings);
+  // Forgets tracks and results (a new stream).
   void reset();
+  // reset(), after waiting for the batch in flight: no classification runs once it returns.
+  void stop();
   // In async mode: waits for the batch in flight (so a test sees its result on the next frame).
   void drain() { async_.wait(); }
   int64_t frame_number() const { return frame_; }
@@ -51,7 +54,8 @@ class FrameAnalyzer {
  private:
   FaceTracker tracker_;
   int64_t frame_ = 0;
-  size_t num_classes_ = 0;
+  uint64_t model_id_ = 0;    // the model whose probabilities the tracks hold
+  uint64_t generation_ = 0;  // counts model changes and resets: results of an earlier one are dropped
   AsyncClassifier async_;
 };
 

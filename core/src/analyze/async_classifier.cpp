@@ -2,27 +2,33 @@
 
 namespace fer {
 
-AsyncClassifier::AsyncClassifier() : worker_([this] { run(); }) {}
-
-AsyncClassifier::~AsyncClassifier() {
+void AsyncClassifier::stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
   }
   cv_.notify_all();
-  worker_.join();
+  if (worker_.joinable()) worker_.join();  // run() finishes the batch in flight first
+  std::lock_guard<std::mutex> lock(mutex_);
+  stop_ = pending_ = false;
+  model_.reset();
+  ids_.clear();
+  crops_.clear();
+  done_.reset();
 }
 
 bool AsyncClassifier::submit(std::shared_ptr<const Classifier> model, std::vector<int> track_ids,
-                             std::vector<cv::Mat> crops) {
+                             std::vector<cv::Mat> crops, uint64_t tag) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (pending_ || done_) return false;
     model_ = std::move(model);
     ids_ = std::move(track_ids);
     crops_ = std::move(crops);
+    tag_ = tag;
     pending_ = true;
   }
+  if (!worker_.joinable()) worker_ = std::thread([this] { run(); });
   cv_.notify_all();
   return true;
 }
@@ -48,10 +54,11 @@ void AsyncClassifier::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     cv_.wait(lock, [this] { return stop_ || pending_; });
-    if (stop_) return;
-    auto model = model_;
+    if (stop_) return;  // a batch not yet started is dropped
+    auto model = std::move(model_);
     auto crops = std::move(crops_);
     Result r;
+    r.tag = tag_;
     r.track_ids = std::move(ids_);
     lock.unlock();
     try {
@@ -59,8 +66,8 @@ void AsyncClassifier::run() {
     } catch (const std::exception& e) {
       r.error = e.what();
     }
+    model.reset();
     lock.lock();
-    model_.reset();
     done_ = std::move(r);
     pending_ = false;
     cv_.notify_all();

@@ -10,17 +10,25 @@ namespace fer {
 void FrameAnalyzer::reset() {
   tracker_.reset();
   frame_ = 0;
+  model_id_ = 0;
+  ++generation_;
+}
+
+void FrameAnalyzer::stop() {
+  async_.stop();
+  reset();
 }
 
 std::vector<FaceResult> FrameAnalyzer::process(FaceDetector& detector, const std::shared_ptr<const Classifier>& classifier,
                                                const cv::Mat& detect_on, const CropFn& crop,
                                                const AnalyzerSettings& s) {
   const int64_t frame = frame_++;
-  if (classifier->num_classes() != num_classes_) {  // a new model: old probabilities mean nothing
-    async_.wait();
-    async_.take();
+  if (classifier->id() != model_id_) {
+    // Another model: the old one's probabilities mean nothing to it (its classes may be the same
+    // names in another order). A batch still in flight for the old one is dropped when it lands.
     tracker_.reset();
-    num_classes_ = classifier->num_classes();
+    model_id_ = classifier->id();
+    ++generation_;
   }
   std::vector<Face> faces;
   std::vector<size_t> track_of;
@@ -52,11 +60,11 @@ std::vector<FaceResult> FrameAnalyzer::process(FaceDetector& detector, const std
 
   // A finished background batch joins the faces that are still here.
   std::vector<int> fresh_ids;
-  if (auto done = async_.take()) {
+  if (auto done = async_.take(); done && done->tag == generation_) {
     if (!done->error.empty()) throw std::runtime_error(done->error);
     for (size_t k = 0; k < done->track_ids.size(); ++k)
       for (auto& t : tracks)
-        if (t.id == done->track_ids[k] && done->probs[k].size() == num_classes_) {
+        if (t.id == done->track_ids[k]) {
           smooth_into(t.probs, done->probs[k], s.smoothing);
           fresh_ids.push_back(t.id);
         }
@@ -84,7 +92,7 @@ std::vector<FaceResult> FrameAnalyzer::process(FaceDetector& detector, const std
         ids.push_back(tracks[track_of[i]].id);
         tracks[track_of[i]].classified_at = frame;
       }
-      async_.submit(classifier, std::move(ids), std::move(crops));
+      async_.submit(classifier, std::move(ids), std::move(crops), generation_);
     }
   } else {
     const auto probs = classifier->classify(crops);
