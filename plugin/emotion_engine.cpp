@@ -36,7 +36,7 @@ bool same_detector(const fer::DetectorOptions& a, const fer::DetectorOptions& b)
 
 EmotionEngine::~EmotionEngine() { stop(); }
 
-void EmotionEngine::start(const EngineSettings& s, EngineEvents events) {
+void EmotionEngine::start(const EngineSettings& s, EngineEvents events, std::shared_ptr<void> owner) {
   stop();
   auto model = load_model(s);
   auto detector = load_detector(s.detector);
@@ -47,6 +47,7 @@ void EmotionEngine::start(const EngineSettings& s, EngineEvents events) {
   detector_ = std::move(detector);
   model_ = std::move(model);
   events_ = std::move(events);
+  owner_ = std::move(owner);
   running_ = true;
 }
 
@@ -61,17 +62,17 @@ void EmotionEngine::stop() {
   }
   wake_.notify_all();
   if (loader.joinable()) {
-    // The loader's events may hold the last reference on the element; dropping it there finalizes
-    // the element, and with it this engine, on the loader thread itself.
+    // From the loader thread itself (an application's sync bus handler stopping the pipeline on
+    // a load warning) it cannot be joined: it sees running_ false when the handler returns and ends.
     if (loader.get_id() == std::this_thread::get_id()) loader.detach();
     else loader.join();  // a load under way finishes first: its result is dropped
   }
   analyzer_.stop();  // waits for a classification in flight, so none runs after NULL
-  EngineEvents events;
+  std::shared_ptr<void> owner;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    events = std::move(events_);
     events_ = {};
+    owner = std::move(owner_);
     model_.reset();
     detector_ready_.reset();
     detector_failed_.reset();
@@ -79,7 +80,7 @@ void EmotionEngine::stop() {
   }
   detector_.reset();
   mask_.release();
-  // `events` (and any reference it holds) goes here, outside the lock.
+  // `owner` is released here, outside the lock.
 }
 
 bool EmotionEngine::started() const {

@@ -30,9 +30,8 @@ struct EngineSettings {
   bool align_from_model = true;
 };
 
-// What the background loads report, from the loader thread. Whatever the functions capture (the
-// element holds a reference on itself here) is kept from start() until stop() has joined that
-// thread, and released there.
+// What the background loads report, from the loader thread (the functions are copied there: they
+// must not own what they point at; start()'s `owner` keeps that alive instead).
 struct EngineEvents {
   std::function<void(const fer::ModelError&)> model_failed;
   std::function<void(const fer::ModelInfo&)> model_loaded;
@@ -51,7 +50,8 @@ class EmotionEngine {
   ~EmotionEngine();
 
   // Loads model and detector now; throws fer::ModelError (or std::exception) with the core's message.
-  void start(const EngineSettings& s, EngineEvents events);
+  // `owner` (the element's reference on itself) is held until stop() has joined the loader thread.
+  void start(const EngineSettings& s, EngineEvents events, std::shared_ptr<void> owner);
   // Refuses further loads, waits for a load and a classification under way, drops all state.
   void stop();
   bool started() const;
@@ -77,6 +77,7 @@ class EmotionEngine {
   std::condition_variable wake_;
   bool running_ = false;  // between start() and stop(): loads are accepted
   EngineEvents events_;
+  std::shared_ptr<void> owner_;
   std::shared_ptr<fer::Classifier> model_;
   std::optional<EngineSettings> model_job_;
   std::optional<fer::DetectorOptions> detector_job_, detector_failed_;

@@ -259,28 +259,28 @@ static void post_load_problem(GstElement* element, GstMessageType type, const fe
                            __FILE__, GST_FUNCTION, __LINE__);
 }
 
-/* What the engine's loader thread reports. The functions hold a reference on the element, which
- * the engine drops in stop() once that thread has ended. */
+/* What the engine's loader thread reports. `element` stays valid: start() hands the engine a
+ * reference on it, dropped in stop() once that thread has ended. */
 static feremotion::EngineEvents engine_events(GstFerEmotion* self) {
-  std::shared_ptr<GstElement> element(GST_ELEMENT(gst_object_ref(self)), [](GstElement* e) { gst_object_unref(e); });
+  GstElement* element = GST_ELEMENT(self);
   feremotion::EngineEvents ev;
   ev.model_failed = [element](const fer::ModelError& e) {
-    post_load_problem(element.get(), GST_MESSAGE_WARNING, e, "keeping the previous model");
+    post_load_problem(element, GST_MESSAGE_WARNING, e, "keeping the previous model");
   };
   ev.model_loaded = [element](const fer::ModelInfo& info) {
-    GST_INFO_OBJECT(element.get(), "model %s swapped in: %s, %zu classes, %d px", info.path.c_str(), info.arch.c_str(),
+    GST_INFO_OBJECT(element, "model %s swapped in: %s, %zu classes, %d px", info.path.c_str(), info.arch.c_str(),
                     info.classes.size(), info.input_size);
-    warn_crop_mismatch(element.get(), info, settings_of(GST_FEREMOTION(element.get())).detector.kind);
+    warn_crop_mismatch(element, info, settings_of(GST_FEREMOTION(element)).detector.kind);
   };
   ev.detector_failed = [element](const fer::ModelError& e, const fer::DetectorOptions& o) {
     // Settings already changed again (detector-model set just before detector=yunet): that newer
     // detector loads next, and this failure is nobody's mistake.
-    if (!feremotion::same_detector(settings_of(GST_FEREMOTION(element.get())).detector, o)) return;
-    post_load_problem(element.get(), GST_MESSAGE_WARNING, e,
+    if (!feremotion::same_detector(settings_of(GST_FEREMOTION(element)).detector, o)) return;
+    post_load_problem(element, GST_MESSAGE_WARNING, e,
                       "detector " + o.kind + " (" + o.model + ") not loaded; keeping the previous detector");
   };
   ev.detector_loaded = [element](const std::string& name) {
-    GST_INFO_OBJECT(element.get(), "faces now found by %s", name.c_str());
+    GST_INFO_OBJECT(element, "faces now found by %s", name.c_str());
   };
   return ev;
 }
@@ -395,7 +395,7 @@ static gboolean gst_feremotion_start(GstBaseTransform* trans) {
     return FALSE;
   }
   try {
-    self->engine->start(s, engine_events(self));
+    self->engine->start(s, engine_events(self), std::shared_ptr<void>(gst_object_ref(self), gst_object_unref));
   } catch (const fer::ModelError& e) {
     post_load_problem(GST_ELEMENT(self), GST_MESSAGE_ERROR, e,
                       "feremotion could not load model '" + s.model + "' or detector '" + s.detector.kind + "'");

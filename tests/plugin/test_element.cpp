@@ -119,9 +119,8 @@ TEST_F(Element, NewModelWhilePlayingSwapsAndABadOneWarns) {
   for (int i = 0; i < 5; ++i) gst_buffer_unref(gst_harness_push_and_pull(h, gst_harness_create_buffer(h, 32 * 32 * 3)));
   gst_harness_set(h, "feremotion", "detector", GST_FEREMOTION_DETECTOR_HAAR, "interval", 3, "overlay", FALSE, nullptr);
   gst_buffer_unref(gst_harness_push_and_pull(h, gst_harness_create_buffer(h, 32 * 32 * 3)));
-  gst_element_set_state(h->element, GST_STATE_NULL);  // joins the load under way
   GstBus* bus = gst_element_get_bus(h->element);
-  GstMessage* warning = gst_bus_pop_filtered(bus, GST_MESSAGE_WARNING);
+  GstMessage* warning = gst_bus_timed_pop_filtered(bus, 10 * GST_SECOND, GST_MESSAGE_WARNING);
   ASSERT_NE(warning, nullptr) << "no warning for a model that does not exist";
   GError* err = nullptr;
   gst_message_parse_warning(warning, &err, nullptr);
