@@ -36,6 +36,14 @@ def model(name, arch="resnet18", size=64):
     return path
 
 
+def text_file(name, text):
+    """A file that is not what its name says (a bad model or cascade)."""
+    path = os.path.join(TMP, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
 def bus_messages(pipe, until, timeout=30):
     """Messages until one of the types in `until` (or the timeout): [(type, domain, code, text, debug)]."""
     out = []
@@ -173,9 +181,7 @@ def check_failing_frames_warn_once_a_second():
 
 
 def check_bad_detector_while_playing():
-    bad = os.path.join(TMP, "not_a_cascade.xml")
-    with open(bad, "w") as f:
-        f.write("<not a cascade/>")
+    bad = text_file("not_a_cascade.xml", "<not a cascade/>")
     pipe = Gst.parse_launch(f"{SRC.format(n=60, live='true')} ! feremotion name=fer detector=haar "
                             f"model={model('m.pth')} ! fakesink name=sink")
     frames = [0]
@@ -242,9 +248,7 @@ def check_set_model_never_waits():
 
 def check_no_messages_after_null():
     """Model changes from another thread while the state cycles: none posted once NULL returned."""
-    bad = os.path.join(TMP, "garbage.pth")
-    with open(bad, "w") as f:
-        f.write("garbage")
+    bad = text_file("garbage.pth", "garbage")
     pipe = Gst.parse_launch(f"{SRC.format(n=-1, live='true')} ! feremotion name=fer detector=none "
                             f"model={model('m.pth')} ! fakesink")
     fer = pipe.get_by_name("fer")
