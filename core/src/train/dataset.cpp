@@ -9,6 +9,7 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "fer/image_file.hpp"
 #include "fer/model_info.hpp"
 #include "fer/train/split.hpp"
 
@@ -135,11 +136,8 @@ Dataset read_fer2013_csv(const std::string& path, const std::map<int, std::strin
 }
 
 cv::Mat read_image(const std::string& path) {
-  try {
-    return cv::imread(path, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
-  } catch (const cv::Exception&) {
-    return {};
-  }
+  // Pixels as stored, as PIL reads them; FIFOs and decompression bombs refused like everywhere.
+  return read_image_file(path, kMaxImagePixels, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION).bgr;
 }
 
 void decode_images(Dataset& data, int workers, bool keep_pixels, const ImageTransform& crop) {
