@@ -206,7 +206,10 @@ FrameResults EmotionEngine::process(GstVideoFrame* frame, const EngineSettings& 
                                 [&](const cv::Rect& r) { return access.crop_bgr(r); }, analyzer);
 
   if (s.overlay && !out.faces.empty()) {
-    if (mask_.size() != access.size()) mask_ = cv::Mat::zeros(access.size(), CV_8UC1);
+    if (mask_.size() != access.size()) {
+      mask_.create(access.size(), CV_8UC1);
+      mask_.setTo(0);
+    }
     const cv::Rect drawn = draw_overlay(mask_, out.faces, out.model->info().classes);
     access.paint(mask_, drawn, kPalette);
     mask_(drawn).setTo(0);  // clear only what was drawn: no full-frame work per frame

@@ -19,9 +19,21 @@
 #include "emotion_engine.hpp"
 #include "results_json.hpp"
 #include "results_out.hpp"
+#include "tsan_annotations.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(gst_feremotion_debug);
 #define GST_CAT_DEFAULT gst_feremotion_debug
+
+// The object lock guards the properties; the annotations let ThreadSanitizer see that it does.
+static inline void lock_settings(GstFerEmotion* self) {
+  GST_OBJECT_LOCK(self);
+  FER_TSAN_ACQUIRE(self);
+}
+
+static inline void unlock_settings(GstFerEmotion* self) {
+  FER_TSAN_RELEASE(self);
+  GST_OBJECT_UNLOCK(self);
+}
 
 #define FORMATS "{ YUY2, UYVY, I420, NV12, BGR, RGB, BGRx, BGRA, RGBx, RGBA, xRGB, ARGB, GRAY8 }"
 
@@ -189,7 +201,7 @@ static gboolean upstream_is_live(GstFerEmotion* self) {
 /* A consistent copy of the properties for one frame or one load. */
 static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
   feremotion::EngineSettings s;
-  GST_OBJECT_LOCK(self);
+  lock_settings(self);
   s.model = self->model ? self->model : "";
   s.labels = self->labels ? self->labels : "";
   s.device = self->device ? self->device : DEFAULT_DEVICE;
@@ -214,7 +226,7 @@ static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
   s.analyzer.margin = self->margin;
   s.overlay = self->overlay;
   s.allow_torchscript = self->allow_torchscript;
-  GST_OBJECT_UNLOCK(self);
+  unlock_settings(self);
   /* No YuNet file: stay on Haar (its own cascade), and say so once. */
   if (s.detector.kind == "yunet" && s.detector.model.empty()) {
     s.detector.kind = "haar";
@@ -294,7 +306,7 @@ static void reload_model(GstFerEmotion* self) {
 static void gst_feremotion_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
   GstFerEmotion* self = GST_FEREMOTION(object);
   gboolean model_changed = FALSE;
-  GST_OBJECT_LOCK(self);
+  lock_settings(self);
   switch (prop_id) {
     case PROP_MODEL:
       g_free(self->model);
@@ -350,14 +362,14 @@ static void gst_feremotion_set_property(GObject* object, guint prop_id, const GV
       break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
-  GST_OBJECT_UNLOCK(self);
+  unlock_settings(self);
   /* While running, a new model loads beside the old one; before start() it loads in start(). */
   if (model_changed && self->engine->started()) reload_model(self);
 }
 
 static void gst_feremotion_get_property(GObject* object, guint prop_id, GValue* value, GParamSpec* pspec) {
   GstFerEmotion* self = GST_FEREMOTION(object);
-  GST_OBJECT_LOCK(self);
+  lock_settings(self);
   switch (prop_id) {
     case PROP_MODEL: g_value_set_string(value, self->model); break;
     case PROP_LABELS: g_value_set_string(value, self->labels); break;
@@ -383,7 +395,7 @@ static void gst_feremotion_get_property(GObject* object, guint prop_id, GValue* 
     case PROP_ALLOW_TORCHSCRIPT: g_value_set_boolean(value, self->allow_torchscript); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
-  GST_OBJECT_UNLOCK(self);
+  unlock_settings(self);
 }
 
 static gboolean gst_feremotion_start(GstBaseTransform* trans) {
@@ -406,9 +418,9 @@ static gboolean gst_feremotion_start(GstBaseTransform* trans) {
                        s.detector.kind.c_str()));
     return FALSE;
   }
-  GST_OBJECT_LOCK(self);
+  lock_settings(self);
   const std::string results_file = self->results_file ? self->results_file : "";
-  GST_OBJECT_UNLOCK(self);
+  unlock_settings(self);
   if (!results_file.empty()) {
     try {
       self->results_json->open(results_file);
@@ -475,10 +487,10 @@ static void warn_frame_failed(GstFerEmotion* self, gint64 frame_number, const ch
 static GstFlowReturn gst_feremotion_transform_frame_ip(GstVideoFilter* filter, GstVideoFrame* frame) {
   GstFerEmotion* self = GST_FEREMOTION(filter);
   feremotion::EngineSettings s = settings_of(self);
-  GST_OBJECT_LOCK(self);
+  lock_settings(self);
   const GstFerEmotionUpdates updates = self->updates;
   const GstFerEmotionAsync async = self->async;
-  GST_OBJECT_UNLOCK(self);
+  unlock_settings(self);
   s.analyzer.async = async == GST_FEREMOTION_ASYNC_ON || (async == GST_FEREMOTION_ASYNC_AUTO && upstream_is_live(self));
   if (s.analyzer.detect_interval == 0)
     s.analyzer.detect_interval = s.detector.kind == "haar" || upstream_is_live(self) ? AUTO_DETECT_INTERVAL : 1;

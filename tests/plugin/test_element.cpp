@@ -120,7 +120,7 @@ TEST_F(Element, NewModelWhilePlayingSwapsAndABadOneWarns) {
   gst_harness_set(h, "feremotion", "detector", GST_FEREMOTION_DETECTOR_HAAR, "interval", 3, "overlay", FALSE, nullptr);
   gst_buffer_unref(gst_harness_push_and_pull(h, gst_harness_create_buffer(h, 32 * 32 * 3)));
   GstBus* bus = gst_element_get_bus(h->element);
-  GstMessage* warning = gst_bus_timed_pop_filtered(bus, 10 * GST_SECOND, GST_MESSAGE_WARNING);
+  GstMessage* warning = next_message(bus, 10 * GST_SECOND, GST_MESSAGE_WARNING);
   ASSERT_NE(warning, nullptr) << "no warning for a model that does not exist";
   GError* err = nullptr;
   gst_message_parse_warning(warning, &err, nullptr);
@@ -175,6 +175,7 @@ TEST_F(Element, ModelSwapsAndPropertyChangesFromAnotherThreadWhilePlaying) {
   const int loads_before = feremotion::model_load_count();
   GstElement* pipe = gst_parse_launch(desc.c_str(), nullptr);
   ASSERT_NE(pipe, nullptr) << desc;
+  annotate_handoffs(pipe);
   Counted run;
   count_frames(pipe, run);
   gst_element_set_state(pipe, GST_STATE_PAUSED);

@@ -70,14 +70,14 @@ TEST_F(Element, StalledLiveSourceShutsDownPromptly) {
   GstElement* pipe = gst_parse_launch(("appsrc name=src is-live=true format=time caps=" + bgr_caps(32, 32) +
                                        " ! feremotion async-classify=on detector=none model=" + model_file() +
                                        " ! fakesink sync=false").c_str(), nullptr);
+  annotate_handoffs(pipe);
   gst_element_set_state(pipe, GST_STATE_PLAYING);
   GstElement* src = gst_bin_get_by_name(GST_BIN(pipe), "src");
   for (int i = 0; i < 5; ++i) {
     GstBuffer* b = gst_buffer_new_and_alloc(32 * 32 * 3);
     gst_buffer_memset(b, 0, 100, 32 * 32 * 3);
     GST_BUFFER_PTS(b) = i * GST_SECOND / 30;
-    g_signal_emit_by_name(src, "push-buffer", b, nullptr);
-    gst_buffer_unref(b);
+    push_to_appsrc(src, b);
   }
   g_usleep(500 * 1000);  // stalled
   const auto t0 = std::chrono::steady_clock::now();
