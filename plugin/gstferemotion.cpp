@@ -85,7 +85,7 @@ enum {
 #define DEFAULT_DETECT_INTERVAL 0
 #define DEFAULT_RESULTS_FILE nullptr
 #define DEFAULT_ALLOW_TORCHSCRIPT FALSE
-/* What detect-interval=0 means. Measured with tools/bench/realtime.py: every third frame keeps a
+/* What detect-interval=0 means. Measured with scripts/bench/realtime.py: every third frame keeps a
  * 640x480 30 fps camera at 30 fps with no delay, where every frame falls behind, and runs a file
  * ~1.3x faster. Haar finds tracked faces again near their boxes in between (on the demo's drawn
  * video recall 0.980 and precision 0.997, against 0.982 and 0.999 searching every frame), so it

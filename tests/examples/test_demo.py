@@ -15,7 +15,7 @@ FRAMES = 90
 def demo(out, **env):
     e = dict(os.environ, FER_SKIP_SETUP="1", FER_BUILD=os.path.relpath(BUILD, SOURCE), FER_DEMO_OUT=out,
              FER_DEMO_FRAMES=str(FRAMES), **env)
-    return run([os.path.join(SOURCE, "tools", "demo.sh")], env=e, cwd=SOURCE)
+    return run([os.path.join(SOURCE, "scripts", "demo.sh")], env=e, cwd=SOURCE)
 
 
 def main():

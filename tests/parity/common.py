@@ -16,7 +16,7 @@ def need_torch():
         import torch  # noqa: F401
         import torchvision  # noqa: F401
     except ImportError as e:
-        skip(f"{e}: install python3-torch and python3-torchvision (tools/setup.sh does)")
+        skip(f"{e}: install python3-torch and python3-torchvision (scripts/setup.sh does)")
 
 
 def shared_dir():

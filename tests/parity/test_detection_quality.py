@@ -1,5 +1,5 @@
 """Detection quality floors that haar and yunet meet today, on frames composed from faces5 crops
-(tools/bench/detection_quality.py prints the full figures): a regression in either detector, the
+(scripts/bench/detection_quality.py prints the full figures): a regression in either detector, the
 decoding or the scaling fails here."""
 import os
 import sys
@@ -7,7 +7,7 @@ import sys
 import common
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "bench"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts", "bench"))
 
 # (precision, recall) at IoU 0.5 on faces of 40-300 px turned up to 20 degrees, default settings.
 # Measured on these 80 frames (seed 5): haar 0.980 / 0.725; yunet (960 px, oneDNN bf16) 0.993 /

@@ -11,7 +11,7 @@ import tempfile
 import common
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "bench"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts", "bench"))
 
 
 def clamp_box(b, w, h):
@@ -47,7 +47,7 @@ def main():
     try:
         import cv2
     except ImportError as e:
-        common.skip(f"{e}: install python3-opencv (tools/setup.sh does)")
+        common.skip(f"{e}: install python3-opencv (scripts/setup.sh does)")
     faces5 = common.faces5_dir()
     model = os.path.join(common.shared_dir(), "models", "yunet.onnx")
     if not os.path.isfile(model):

@@ -40,7 +40,7 @@ def main():
     try:
         import PIL  # noqa: F401  the independent dHash
     except ImportError:
-        skip("Pillow is missing: install python3-pil (tools/setup.sh does)")
+        skip("Pillow is missing: install python3-pil (scripts/setup.sh does)")
     with tempfile.TemporaryDirectory() as tmp:
         a = run_split(exe, data, tmp, "a", "--seed", 1)
         b = run_split(exe, data, tmp, "b", "--seed", 1)

@@ -71,7 +71,7 @@ std::vector<double> Distributed::sum(const std::vector<double>& values) {
 struct Distributed::Impl {};
 
 Distributed::Distributed(int, int, const std::string&) {
-  throw std::runtime_error("this build has no distributed training: install libgloo-dev (tools/setup.sh) and rebuild");
+  throw std::runtime_error("this build has no distributed training: install libgloo-dev (scripts/setup.sh) and rebuild");
 }
 void Distributed::average(const std::vector<torch::Tensor>&) {}
 void Distributed::broadcast(const std::vector<torch::Tensor>&) {}

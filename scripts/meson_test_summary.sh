@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs `meson test "$@"` and ends with one line "N passed, N failed, N skipped"; exits as meson did.
-# Shared by tools/test.sh and tools/sanitize.sh.
+# Shared by scripts/test.sh and scripts/sanitize.sh.
 set -uo pipefail
 log=$(mktemp)
 meson test "$@" 2>&1 | tee "$log"

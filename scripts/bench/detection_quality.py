@@ -5,7 +5,7 @@ Faces of 40 to 300 px (the crop's side), turned up to +-20 degrees, pasted at kn
 backgrounds (gradients, noise, stripes, checks, blurred clutter) at varied brightness; some frames
 hold no face. Prints precision and recall at IoU 0.5 per detector and face size, and ms per frame.
 
-  tools/bench/detection_quality.py --fer-detect build/tools/fer-detect \\
+  scripts/bench/detection_quality.py --fer-detect build/tools/fer-detect \\
       --yunet ../shared/models/yunet.onnx [--frames 200] [--yunet-settings 640/0.6 320/0.6 ...]
 """
 import argparse

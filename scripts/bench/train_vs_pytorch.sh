@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Training speed of fer-train against the same loop in PyTorch (/usr/bin/python3), on the same
 # images, architecture, input size, batch, step count and thread count. Not a test: prints figures.
-# Usage: tools/bench/train_vs_pytorch.sh [BUILD_DIR] [DATA_DIR]
+# Usage: scripts/bench/train_vs_pytorch.sh [BUILD_DIR] [DATA_DIR]
 #   env: ARCH=resnet18 SIZE=112 BATCH=32 STEPS=30 THREADS=2 WORKERS=2 PRECISION=fp32|bf16
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

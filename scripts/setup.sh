@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages feremotion needs (idempotent), then configures and builds build/.
-# Usage: tools/setup.sh [--no-build]
+# Usage: scripts/setup.sh [--no-build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +16,7 @@ PACKAGES=(
   python3-torch python3-torchvision python3-numpy python3-pil   # cross-check tests only
   python3-opencv                             # YuNet reference decoding, detection benchmark
   python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0   # GI tests
-  clang libclang-rt-14-dev                   # sanitizer build and libFuzzer (tools/sanitize.sh, tools/fuzz/run.sh)
+  clang libclang-rt-14-dev                   # sanitizer build and libFuzzer (scripts/sanitize.sh, scripts/fuzz/run.sh)
 )
 
 missing=()

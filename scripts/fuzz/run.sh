@@ -1,10 +1,10 @@
 #!/bin/bash
 # Fuzzes the model loader for a fixed budget and prints executions, coverage and crashes.
-#   tools/fuzz/run.sh [SECONDS=120] [--update-corpus]
+#   scripts/fuzz/run.sh [SECONDS=120] [--update-corpus]
 # FER_FUZZ_SKIP_TORCHSCRIPT=0 also fuzzes LibTorch's torch::jit::load (default 1: see
 # tests/core/fuzz_model_loader.cpp).
-# Builds build-asan's fuzz_model_loader (clang, libFuzzer + ASan + UBSan; tools/asan_build.sh),
-# starts from tests/core/fuzz_corpus (seeds from tools/fuzz/make_seeds.py: every kind of model
+# Builds build-asan's fuzz_model_loader (clang, libFuzzer + ASan + UBSan; scripts/asan_build.sh),
+# starts from tests/core/fuzz_corpus (seeds from scripts/fuzz/make_seeds.py: every kind of model
 # file) and writes any crashing input to tests/core/fuzz_crashes/, which `meson test`
 # (fuzz_replay, suite core) replays. --update-corpus merges the inputs that add coverage into
 # tests/core/fuzz_corpus, keeping only those under 4 KiB besides the seeds (a corpus of a few
@@ -17,8 +17,8 @@ corpus=tests/core/fuzz_corpus
 crashes=tests/core/fuzz_crashes
 build=${ASAN_BUILD_DIR:-build-asan}
 
-if [ -z "$(ls -A "$corpus" 2>/dev/null)" ]; then /usr/bin/python3 tools/fuzz/make_seeds.py "$corpus"; fi
-tools/asan_build.sh tests/core/fuzz_model_loader >/dev/null
+if [ -z "$(ls -A "$corpus" 2>/dev/null)" ]; then /usr/bin/python3 scripts/fuzz/make_seeds.py "$corpus"; fi
+scripts/asan_build.sh tests/core/fuzz_model_loader >/dev/null
 
 work=$(mktemp -d /tmp/fer-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -34,7 +34,7 @@ export FER_FUZZ_SKIP_TORCHSCRIPT=${FER_FUZZ_SKIP_TORCHSCRIPT:-1}
 # the ~50 MB a ResNet-152 skeleton needs.
 set +e
 "$build/tests/core/fuzz_model_loader" "$work/corpus" "$corpus" \
-  -dict=tools/fuzz/model.dict -max_len=65536 -max_total_time="$budget" -timeout=30 \
+  -dict=scripts/fuzz/model.dict -max_len=65536 -max_total_time="$budget" -timeout=30 \
   -rss_limit_mb=3072 -malloc_limit_mb=256 -print_final_stats=1 \
   -artifact_prefix="$crashes/" >"$work/log" 2>&1
 status=$?

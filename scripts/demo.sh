@@ -19,8 +19,8 @@ FRAMES=${FER_DEMO_FRAMES:-300}
 step() { printf '\n== %s\n' "$*"; }
 
 if [ "${FER_SKIP_SETUP:-0}" != 1 ]; then
-  step "1/6 setup: Debian packages and build (tools/setup.sh)"
-  tools/setup.sh
+  step "1/6 setup: Debian packages and build (scripts/setup.sh)"
+  scripts/setup.sh
 fi
 mkdir -p "$OUT"
 synth=$BUILD/tools/fer-synth

@@ -4,7 +4,7 @@
 class, and the largest probability difference. The issue's bar: 99% of the labels with a trained
 ResNet50. Also says which precision `precision=auto` picks on this CPU, and why.
 
-Usage: tools/bench/bf16_agreement.py --model M.pth [--data DIR] [--build build]"""
+Usage: scripts/bench/bf16_agreement.py --model M.pth [--data DIR] [--build build]"""
 import argparse
 import json
 import os

@@ -6,7 +6,7 @@ cross-validation (near-duplicate images, 64-bit difference hash within 2 bits, k
 on upright crops and on the same pictures turned up to --tilt degrees, as a camera sees tilted heads. No trained emotion
 network exists yet, so these simple classifiers stand in: they see what alignment changes.
 
-  tools/bench/align_benefit.py --fer-detect build/tools/fer-detect --yunet ../shared/models/yunet.onnx
+  scripts/bench/align_benefit.py --fer-detect build/tools/fer-detect --yunet ../shared/models/yunet.onnx
 """
 import argparse
 import json

@@ -3,8 +3,8 @@
 original Python loop (Haar on the whole frame, then a torchvision ResNet50 at 224 px per face),
 same video, same weights, same machine, one run. Prints figures; asserts nothing.
 
-Usage: tools/bench/realtime.py [--build build] [--frames 150] [--faces DIR]
-Needs /usr/bin/python3 with torch, torchvision, python3-opencv (tools/setup.sh installs them)."""
+Usage: scripts/bench/realtime.py [--build build] [--frames 150] [--faces DIR]
+Needs /usr/bin/python3 with torch, torchvision, python3-opencv (scripts/setup.sh installs them)."""
 import argparse
 import os
 import random

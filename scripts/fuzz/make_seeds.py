@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes the fuzzer's seed files, tiny examples of every kind of model file the loader reads.
 
-Usage: /usr/bin/python3 tools/fuzz/make_seeds.py OUTPUT_DIR
+Usage: /usr/bin/python3 scripts/fuzz/make_seeds.py OUTPUT_DIR
 
 - feremotion's own dict, bare state_dicts (pickle protocols 2/4/5, every dtype), a legacy file
   and a hostile pickle: tests/core/make_checkpoints.py's files;

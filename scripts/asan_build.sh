@@ -1,7 +1,7 @@
 #!/bin/bash
 # Configures build-asan once (clang, AddressSanitizer + UndefinedBehaviorSanitizer, the libFuzzer
-# target) and builds the given ninja targets, or everything. Used by tools/sanitize.sh and
-# tools/fuzz/run.sh. ASAN_BUILD_DIR overrides the folder.
+# target) and builds the given ninja targets, or everything. Used by scripts/sanitize.sh and
+# scripts/fuzz/run.sh. ASAN_BUILD_DIR overrides the folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${ASAN_BUILD_DIR:-build-asan}
