@@ -6,8 +6,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "fer/face_crop.hpp"
 #include "fer/face_detector.hpp"
 #include "fer/face_tracker.hpp"
+#include "fer/geometry.hpp"
 
 TEST(FaceCropRect, GrowsByMarginAndClampsToFrame) {
   EXPECT_EQ(fer::face_crop_rect({10, 10, 20, 20}, {100, 100}, 0.25), cv::Rect(5, 5, 30, 30));

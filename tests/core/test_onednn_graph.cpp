@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "model/onednn_graph.hpp"
+#include "runtime/onednn_graph.hpp"
 
 namespace {
 

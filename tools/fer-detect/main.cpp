@@ -12,6 +12,7 @@
 #include "../common/detector_cli.hpp"
 #include "fer/classifier.hpp"
 #include "fer/face_align.hpp"
+#include "fer/face_crop.hpp"
 #include "fer/face_detector.hpp"
 
 int main(int argc, char** argv) {
@@ -69,7 +70,7 @@ int main(int argc, char** argv) {
       if (!aligned_dir.empty()) {
         const auto out = std::filesystem::path(aligned_dir) /
                          (std::filesystem::path(path).stem().string() + "_" + std::to_string(i) + ".png");
-        const cv::Mat crop = fer::aligned_crop(img, f, margin);
+        const cv::Mat crop = fer::cut_face(img, f, {margin, true});
         if (crop.empty() || !cv::imwrite(out.string(), crop)) {
           std::cerr << "fer-detect: cannot write '" << out.string() << "'\n";
           ++failed;

@@ -11,7 +11,7 @@
 #include "../common/detector_cli.hpp"
 #include "fer/classifier.hpp"
 #include "fer/errors.hpp"
-#include "fer/face_align.hpp"
+#include "fer/face_crop.hpp"
 #include "fer/face_detector.hpp"
 #include "fer/image_file.hpp"
 
@@ -108,11 +108,12 @@ int main(int argc, char** argv) {
     cv::Mat& img = file.bgr;
     std::vector<FaceResult> faces;
     std::vector<cv::Mat> crops;
+    const fer::CropRule rule{margin, align};
     for (const auto& f : detector->detect(img)) {
-      const cv::Rect r = fer::face_crop_rect(f.box, img.size(), margin);
+      const cv::Rect r = fer::crop_source_rect(f, img.size(), rule);
       if (r.area() == 0) continue;
-      faces.push_back({r, {}});
-      crops.push_back(align && !f.landmarks.empty() ? fer::aligned_crop(img, f, margin) : img(r));
+      faces.push_back({fer::face_crop_rect(f.box, img.size(), margin), {}});
+      crops.push_back(fer::cut_face(img(r), r, f, rule));
     }
     const auto probs = model->classify(crops);
     for (size_t i = 0; i < faces.size(); ++i) faces[i].probs = probs[i];

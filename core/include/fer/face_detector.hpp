@@ -1,4 +1,4 @@
-// Finding faces in a frame, and cutting them out the same way in every tool.
+// Finding faces in a frame (fer/face_crop.hpp cuts them out).
 #pragma once
 
 #include <memory>
@@ -61,8 +61,5 @@ std::unique_ptr<FaceDetector> make_face_detector(const DetectorOptions& options)
 
 // The default Haar cascade path (from the build's haar_dir, FER_HAAR_DIR overrides at run time).
 std::string default_haar_cascade();
-
-// The crop a classifier sees: the box grown by margin (fraction of its size), clamped to the frame.
-cv::Rect face_crop_rect(const cv::Rect& box, const cv::Size& frame, double margin = 0.0);
 
 }  // namespace fer

@@ -46,8 +46,6 @@ class FaceTracker {
   int64_t last_update_ = -1;  // frame of the last full detection
 };
 
-double iou(const cv::Rect& a, const cv::Rect& b);
-
 // Exponential moving average: smoothing 0 keeps only the new value, 0.9 mostly the past.
 void smooth_into(std::vector<float>& state, const std::vector<float>& fresh, double smoothing);
 

@@ -1,5 +1,7 @@
 #include "fer/face_tracker.hpp"
 
+#include "fer/geometry.hpp"
+
 #include <algorithm>
 #include <tuple>
 
@@ -15,12 +17,6 @@ void move_to(Track& t, const cv::Rect& box, int64_t frame) {
 }
 
 }  // namespace
-
-double iou(const cv::Rect& a, const cv::Rect& b) {
-  const double inter = (a & b).area();
-  const double uni = a.area() + b.area() - inter;
-  return uni > 0 ? inter / uni : 0.0;
-}
 
 std::vector<size_t> FaceTracker::update(const std::vector<cv::Rect>& boxes, int64_t frame) {
   last_update_ = frame;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "fer/face_align.hpp"
+#include "fer/face_crop.hpp"
 
 namespace fer {
 
@@ -78,12 +78,11 @@ std::vector<FaceResult> FrameAnalyzer::process(FaceDetector& detector, const std
     const Track& t = tracks[track_of[i]];
     if (t.classified_at >= 0 && frame - t.classified_at < std::max(1, s.interval)) continue;
     if (s.async && !submit) continue;  // the worker is busy: this face waits for the next turn
-    const bool turn = s.align && !faces[i].landmarks.empty();
-    const cv::Rect r = turn ? aligned_source_rect(faces[i], detect_on.size(), s.margin)
-                            : face_crop_rect(boxes[i], detect_on.size(), s.margin);
+    const CropRule rule{s.margin, s.align};
+    const cv::Rect r = crop_source_rect(faces[i], detect_on.size(), rule);
     if (r.area() == 0) continue;
     due.push_back(i);
-    crops.push_back(turn ? aligned_crop(crop(r), r.tl(), faces[i], s.margin) : crop(r));
+    crops.push_back(cut_face(crop(r), r, faces[i], rule));
   }
   if (s.async) {
     if (!due.empty()) {

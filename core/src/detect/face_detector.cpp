@@ -12,7 +12,7 @@
 #include "detect/detectors.hpp"
 #include "fer/errors.hpp"
 #include "fer/input_file.hpp"
-#include "fer/face_tracker.hpp"
+#include "fer/geometry.hpp"
 
 namespace fer {
 namespace {
@@ -120,13 +120,6 @@ std::unique_ptr<FaceDetector> make_face_detector(const DetectorOptions& o) {
   if (o.kind == "yunet") return detail::make_yunet_detector(o);
   if (o.kind == "none") return std::make_unique<WholeFrameDetector>();
   throw std::runtime_error("unknown face detector '" + o.kind + "'; use haar, yunet or none");
-}
-
-cv::Rect face_crop_rect(const cv::Rect& box, const cv::Size& frame, double margin) {
-  const int dx = static_cast<int>(std::lround(box.width * margin));
-  const int dy = static_cast<int>(std::lround(box.height * margin));
-  const cv::Rect grown(box.x - dx, box.y - dy, box.width + 2 * dx, box.height + 2 * dy);
-  return grown & cv::Rect(0, 0, frame.width, frame.height);
 }
 
 }  // namespace fer

@@ -14,7 +14,7 @@
 #include "fer/errors.hpp"
 #include "fer/input_file.hpp"
 #include "runtime/cpu_features.hpp"
-#include "fer/face_tracker.hpp"  // iou
+#include "fer/geometry.hpp"
 
 namespace fer::detail {
 namespace {

@@ -5,8 +5,8 @@
 #include <stdexcept>
 
 #include "runtime/cpu_features.hpp"
-#include "model/network.hpp"        // prepare_inference_thread
-#include "model/onednn_graph.hpp"
+#include "runtime/inference_threads.hpp"
+#include "runtime/onednn_graph.hpp"
 
 namespace fer::detail {
 namespace {

@@ -7,6 +7,7 @@
 #include "fer/errors.hpp"
 #include "fer/preprocess.hpp"
 #include "network.hpp"
+#include "runtime/inference_threads.hpp"
 
 namespace fer {
 

@@ -13,7 +13,7 @@
 
 #include <torch/torch.h>
 
-#include "onednn_graph.hpp"
+#include "runtime/onednn_graph.hpp"
 #include "resnet.hpp"
 #include "runtime/cpu_features.hpp"
 #include "state_dict.hpp"

@@ -26,12 +26,6 @@ struct Classifier::Impl {
 // native bf16, else fp32) and records it in impl.info.precision.
 void prepare_inference(Classifier::Impl& impl, const std::string& precision);
 
-// Intra-op threads of every thread that runs inference (0: one per CPU).
-void set_inference_threads(int threads);
-// Called by every thread before it runs a network: the intra-op team size (per calling thread in
-// OpenMP) and flushing denormals.
-void prepare_inference_thread();
-
 // Parses device strings ("cpu", "cuda", "cuda:1") and fails clearly where the build has no CUDA.
 torch::Device parse_device(const std::string& device);
 

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fer/face_align.hpp"
+#include "fer/face_crop.hpp"
 #include "fer/face_detector.hpp"
 
 namespace fer::train {
@@ -25,9 +25,8 @@ ImageTransform face_cropper(const TrainOptions& opts, const std::shared_ptr<std:
   det.input_size = 0;  // data set images at their own size: YuNet misses faces that fill an upscaled crop
   auto detector = std::shared_ptr<FaceDetector>(make_face_detector(det));
   auto mutex = std::make_shared<std::mutex>();
-  const double margin = opts.margin;
-  const bool align = opts.align;
-  return [detector, mutex, margin, align, misses](const cv::Mat& img) {
+  const CropRule rule{opts.margin, opts.align};
+  return [detector, mutex, rule, misses](const cv::Mat& img) {
     std::vector<Face> faces;
     {
       std::lock_guard<std::mutex> lock(*mutex);  // one cascade, not thread-safe
@@ -39,8 +38,7 @@ ImageTransform face_cropper(const TrainOptions& opts, const std::shared_ptr<std:
     }
     const auto largest = std::max_element(faces.begin(), faces.end(),
                                           [](const Face& a, const Face& b) { return a.box.area() < b.box.area(); });
-    if (align && !largest->landmarks.empty()) return aligned_crop(img, *largest, margin);
-    return cv::Mat(img(face_crop_rect(largest->box, img.size(), margin))).clone();
+    return cut_face(img, *largest, rule).clone();  // a view of img unless turned: keep only the face
   };
 }
 

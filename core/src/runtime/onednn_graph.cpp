@@ -1,4 +1,4 @@
-#include "model/onednn_graph.hpp"
+#include "runtime/onednn_graph.hpp"
 
 #include <algorithm>
 #include <cstdint>
