@@ -1,5 +1,7 @@
 #include "fer/face_detector.hpp"
 
+#include "config.h"
+
 #include <algorithm>
 #include <optional>
 #include <cstdlib>

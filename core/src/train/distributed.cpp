@@ -2,7 +2,10 @@
 
 #include <stdexcept>
 
+#include "config.h"
+
 #ifdef FER_HAVE_GLOO
+#define USE_C10D_GLOO  // LibTorch's headers hide ProcessGroupGloo without it
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
