@@ -206,3 +206,71 @@ TEST_F(Element, ModelSwapsAndPropertyChangesFromAnotherThreadWhilePlaying) {
 }
 
 }  // namespace}  // namespace
+
+namespace {
+
+// detector=none on a tiny frame: every field of the ROI meta and of its emotion param, against
+// values known beforehand (the frame, the labels) or computed here from the classifier alone.
+TEST_F(Element, KnownValuesOnATinyFrame) {
+  const int w = 36, h = 28;
+  cv::Mat frame(h, w, CV_8UC3);
+  cv::randu(frame, 0, 255);
+  const std::string labels = "a,b,c,d,e";
+  GstHarness* h_ = gst_harness_new_parse(("feremotion detector=none async-classify=off smoothing=0 overlay=false "
+                                          "labels=" + labels + " model=" + model_file()).c_str());
+  gst_harness_set_src_caps_str(h_, bgr_caps(w, h).c_str());
+  GstBuffer* out = gst_harness_push_and_pull(h_, buffer_of(frame));
+  ASSERT_NE(out, nullptr);
+
+  ASSERT_EQ(gst_buffer_get_n_meta(out, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE), 1u);
+  auto* roi = gst_buffer_get_video_region_of_interest_meta(out);
+  EXPECT_STREQ(g_quark_to_string(roi->roi_type), "face");
+  EXPECT_EQ(roi->x, 0u);
+  EXPECT_EQ(roi->y, 0u);
+  EXPECT_EQ(roi->w, static_cast<guint>(w));
+  EXPECT_EQ(roi->h, static_cast<guint>(h));
+  EXPECT_EQ(roi->id, 1);  // the first track
+  EXPECT_EQ(gst_video_region_of_interest_meta_get_param(roi, "landmarks"), nullptr) << "detector=none has none";
+  const GstStructure* object = gst_video_region_of_interest_meta_get_param(roi, "object_id");
+  ASSERT_NE(object, nullptr);
+  int object_id = 0;
+  EXPECT_TRUE(gst_structure_get_int(object, "id", &object_id));
+  EXPECT_EQ(object_id, 1);
+
+  const GstStructure* emotion = gst_video_region_of_interest_meta_get_param(roi, "emotion");
+  ASSERT_NE(emotion, nullptr);
+  const GValue* scores = gst_structure_get_value(emotion, "scores");
+  const GValue* classes = gst_structure_get_value(emotion, "classes");
+  ASSERT_EQ(gst_value_array_get_size(scores), 5u);
+  ASSERT_EQ(gst_value_array_get_size(classes), 5u);
+  // The same frame through the classifier alone: the whole frame is the face.
+  const auto expected = fer::Classifier::load(model_file())->classify({frame}).at(0);
+  double sum = 0, best = -1;
+  int best_id = -1;
+  for (guint c = 0; c < 5; ++c) {
+    const double p = g_value_get_double(gst_value_array_get_value(scores, c));
+    EXPECT_STREQ(g_value_get_string(gst_value_array_get_value(classes, c)), std::string(1, 'a' + c).c_str());
+    EXPECT_NEAR(p, expected[c], 1e-6) << "class " << c;
+    sum += p;
+    if (p > best) best = p, best_id = static_cast<int>(c);
+  }
+  EXPECT_NEAR(sum, 1.0, 1e-5);
+  int label_id = -1, track_id = -1;
+  double confidence = 0;
+  gboolean fresh = FALSE;
+  EXPECT_TRUE(gst_structure_get_int(emotion, "label_id", &label_id));
+  EXPECT_EQ(label_id, best_id);
+  EXPECT_STREQ(gst_structure_get_string(emotion, "label"), std::string(1, 'a' + best_id).c_str());
+  EXPECT_TRUE(gst_structure_get_double(emotion, "confidence", &confidence));
+  EXPECT_DOUBLE_EQ(confidence, best);
+  EXPECT_TRUE(gst_structure_get_int(emotion, "track_id", &track_id));
+  EXPECT_EQ(track_id, 1);
+  EXPECT_TRUE(gst_structure_get_boolean(emotion, "fresh", &fresh));
+  EXPECT_TRUE(fresh) << "classified on this very frame";
+  EXPECT_STREQ(gst_structure_get_string(emotion, "model_name"), "feremotion");
+  EXPECT_TRUE(cv::norm(mat_of(out, w, h), frame, cv::NORM_INF) == 0) << "overlay=false leaves every pixel";
+  gst_buffer_unref(out);
+  gst_harness_teardown(h_);
+}
+
+}  // namespace
