@@ -14,6 +14,7 @@
 #include "gstferemotion.h"
 
 #include <chrono>
+#include <new>
 #include <string>
 
 #include "emotion_engine.hpp"
@@ -93,6 +94,14 @@ enum {
  * and every third live (near searches in between, 0.22 ms a face). */
 #define AUTO_DETECT_INTERVAL 3
 
+// The element's C++ state: one object, built in place by _init and destroyed by finalize (GObject
+// allocates the instance as plain memory).
+struct FerState {
+  feremotion::EmotionEngine engine;
+  std::string last_labels;                   // for updates=on_change
+  feremotion::JsonLinesWriter results_json;  // open while results-file is set, start to stop
+};
+
 struct _GstFerEmotion {
   GstVideoFilter parent;
 
@@ -119,15 +128,13 @@ struct _GstFerEmotion {
   gboolean allow_torchscript;
 
   /* streaming state */
-  feremotion::EmotionEngine* engine;
+  FerState cpp;
   guint last_face_count;
-  std::string* last_labels; /* for updates=on_change */
   GstFerEmotionAsync async;
   gint detect_interval;
   gint upstream_live; /* -1 unknown, else the answer of the latency query */
   gint said_haar_fallback;  /* detector=yunet without detector-model: logged once */
   gchar* results_file;
-  feremotion::JsonLinesWriter* results_json; /* open while results-file is set, start to stop */
   gint64 frame_number;
   gboolean said_write_failed;
   gint64 frame_warning_time;  /* monotonic us of the last per-frame warning posted, -1 none yet */
@@ -300,7 +307,7 @@ static feremotion::EngineEvents engine_events(GstFerEmotion* self) {
 static void reload_model(GstFerEmotion* self) {
   const feremotion::EngineSettings s = settings_of(self);
   if (s.model.empty()) return;
-  if (self->engine->request_model(s)) GST_INFO_OBJECT(self, "loading model %s in the background", s.model.c_str());
+  if (self->cpp.engine.request_model(s)) GST_INFO_OBJECT(self, "loading model %s in the background", s.model.c_str());
 }
 
 static void gst_feremotion_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
@@ -364,7 +371,7 @@ static void gst_feremotion_set_property(GObject* object, guint prop_id, const GV
   }
   unlock_settings(self);
   /* While running, a new model loads beside the old one; before start() it loads in start(). */
-  if (model_changed && self->engine->started()) reload_model(self);
+  if (model_changed && self->cpp.engine.started()) reload_model(self);
 }
 
 static void gst_feremotion_get_property(GObject* object, guint prop_id, GValue* value, GParamSpec* pspec) {
@@ -407,7 +414,7 @@ static gboolean gst_feremotion_start(GstBaseTransform* trans) {
     return FALSE;
   }
   try {
-    self->engine->start(s, engine_events(self), std::shared_ptr<void>(gst_object_ref(self), gst_object_unref));
+    self->cpp.engine.start(s, engine_events(self), std::shared_ptr<void>(gst_object_ref(self), gst_object_unref));
   } catch (const fer::ModelError& e) {
     post_load_problem(GST_ELEMENT(self), GST_MESSAGE_ERROR, e,
                       "feremotion could not load model '" + s.model + "' or detector '" + s.detector.kind + "'");
@@ -423,9 +430,9 @@ static gboolean gst_feremotion_start(GstBaseTransform* trans) {
   unlock_settings(self);
   if (!results_file.empty()) {
     try {
-      self->results_json->open(results_file);
+      self->cpp.results_json.open(results_file);
     } catch (const std::exception& e) {
-      self->engine->stop();
+      self->cpp.engine.stop();
       GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("%s", e.what()), ("results-file '%s'", results_file.c_str()));
       return FALSE;
     }
@@ -434,21 +441,21 @@ static gboolean gst_feremotion_start(GstBaseTransform* trans) {
   self->said_write_failed = FALSE;
   self->frame_warning_time = -1;
   self->frame_warnings_held = 0;
-  const auto info = self->engine->model()->info();
+  const auto info = self->cpp.engine.model()->info();
   GST_INFO_OBJECT(self, "model %s (%s, %s, %zu classes, %d px, %s)", info.path.c_str(), fer::model_kind_name(info.kind),
                   info.arch.c_str(), info.classes.size(), info.input_size, info.precision.c_str());
-  GST_INFO_OBJECT(self, "faces found by %s", self->engine->detector_name().c_str());
+  GST_INFO_OBJECT(self, "faces found by %s", self->cpp.engine.detector_name().c_str());
   warn_crop_mismatch(GST_ELEMENT(self), info, s.detector.kind);
   self->last_face_count = G_MAXUINT;
-  self->last_labels->clear();
+  self->cpp.last_labels.clear();
   self->upstream_live = -1;
   return TRUE;
 }
 
 static gboolean gst_feremotion_stop(GstBaseTransform* trans) {
   GstFerEmotion* self = GST_FEREMOTION(trans);
-  self->engine->stop();
-  self->results_json->close();
+  self->cpp.engine.stop();
+  self->cpp.results_json.close();
   return TRUE;
 }
 
@@ -459,9 +466,9 @@ static gboolean should_post(GstFerEmotion* self, GstFerEmotionUpdates updates, c
     case GST_FEREMOTION_UPDATES_ON_CHANGE: {
       std::string labels;
       for (const auto& f : r.faces) labels += std::to_string(f.track_id) + ":" + std::to_string(f.label_id) + ",";
-      const gboolean changed = r.faces.size() != self->last_face_count || labels != *self->last_labels;
+      const gboolean changed = r.faces.size() != self->last_face_count || labels != self->cpp.last_labels;
       self->last_face_count = r.faces.size();
-      *self->last_labels = labels;
+      self->cpp.last_labels = labels;
       return changed;
     }
     default: return TRUE;
@@ -499,7 +506,7 @@ static GstFlowReturn gst_feremotion_transform_frame_ip(GstVideoFilter* filter, G
   const gint64 frame_number = self->frame_number++;
   const auto t0 = std::chrono::steady_clock::now();
   try {
-    r = self->engine->process(frame, s);
+    r = self->cpp.engine.process(frame, s);
   } catch (const std::exception& e) {
     /* One bad frame must not end the stream: pass it through, and warn without flooding the bus. */
     warn_frame_failed(self, frame_number, e.what());
@@ -510,13 +517,13 @@ static GstFlowReturn gst_feremotion_transform_frame_ip(GstVideoFilter* filter, G
                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   const auto& classes = r.model->info().classes;
   feremotion::attach_roi_metas(frame->buffer, r.faces, classes);
-  if (self->results_json->is_open() &&
-      !self->results_json->write(frame_number, GST_BUFFER_PTS(frame->buffer), r.faces, classes) &&
+  if (self->cpp.results_json.is_open() &&
+      !self->cpp.results_json.write(frame_number, GST_BUFFER_PTS(frame->buffer), r.faces, classes) &&
       !self->said_write_failed) {
     /* Keep the stream going: the video matters more than the side file. */
     self->said_write_failed = TRUE;
     GST_ELEMENT_WARNING(self, RESOURCE, WRITE, ("Could not write results to '%s' (disk full?)",
-                        self->results_json->path().c_str()), ("results from frame %" G_GINT64_FORMAT " on are missing",
+                        self->cpp.results_json.path().c_str()), ("results from frame %" G_GINT64_FORMAT " on are missing",
                         frame_number));
   }
   if (should_post(self, updates, r))
@@ -527,9 +534,7 @@ static GstFlowReturn gst_feremotion_transform_frame_ip(GstVideoFilter* filter, G
 
 static void gst_feremotion_finalize(GObject* object) {
   GstFerEmotion* self = GST_FEREMOTION(object);
-  delete self->engine;
-  delete self->last_labels;
-  delete self->results_json;
+  self->cpp.~FerState();
   g_free(self->results_file);
   g_free(self->model);
   g_free(self->labels);
@@ -558,13 +563,11 @@ static void gst_feremotion_init(GstFerEmotion* self) {
   self->detection_size = DEFAULT_DETECTION_SIZE;
   self->align = DEFAULT_ALIGN;
   self->said_haar_fallback = 0;
-  self->engine = new feremotion::EmotionEngine();
-  self->last_labels = new std::string();
+  new (&self->cpp) FerState();
   self->async = DEFAULT_ASYNC;
   self->detect_interval = DEFAULT_DETECT_INTERVAL;
   self->upstream_live = -1;
   self->results_file = g_strdup(DEFAULT_RESULTS_FILE);
-  self->results_json = new feremotion::JsonLinesWriter();
   self->frame_number = 0;
   self->allow_torchscript = DEFAULT_ALLOW_TORCHSCRIPT;
   self->frame_warning_time = -1;
