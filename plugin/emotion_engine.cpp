@@ -1,5 +1,7 @@
 #include "emotion_engine.hpp"
 
+#include <stdexcept>
+
 #include "frame_access.hpp"
 #include "model_cache.hpp"
 #include "overlay.hpp"
@@ -204,6 +206,13 @@ FrameResults EmotionEngine::process(GstVideoFrame* frame, const EngineSettings& 
   if (s.align_from_model) analyzer.align = trained.align;
   out.faces = analyzer_.process(*detector_, out.model, detect_on,
                                 [&](const cv::Rect& r) { return access.crop_bgr(r); }, analyzer);
+  // The one check behind every consumer (overlay, metas, messages, results file): a score for each
+  // class and a label among them.
+  const auto& classes = out.model->info().classes;
+  for (const auto& f : out.faces)
+    if (f.probs.size() != classes.size() || f.label_id >= classes.size())
+      throw std::runtime_error("the model gave " + std::to_string(f.probs.size()) + " scores for " +
+                               std::to_string(classes.size()) + " classes");
 
   if (s.overlay && !out.faces.empty()) {
     if (mask_.size() != access.size()) {

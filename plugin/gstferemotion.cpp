@@ -244,12 +244,6 @@ static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
   return s;
 }
 
-/* First line of an engine message (LibTorch appends backtraces). */
-static std::string first_line(const char* what) {
-  std::string s(what);
-  if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
-  return s;
-}
 
 /* A model cut from other crops than this element cuts: a warning on the bus, once per model. */
 static void warn_crop_mismatch(GstElement* element, const fer::ModelInfo& info, const std::string& detector) {
@@ -274,7 +268,7 @@ static void post_load_problem(GstElement* element, GstMessageType type, const fe
       break;
     default: break;
   }
-  gst_element_message_full(element, type, domain, code, g_strdup(first_line(e.what()).c_str()), g_strdup(debug.c_str()),
+  gst_element_message_full(element, type, domain, code, g_strdup(fer::first_line(e.what()).c_str()), g_strdup(debug.c_str()),
                            __FILE__, GST_FUNCTION, __LINE__);
 }
 
@@ -420,7 +414,7 @@ static gboolean gst_feremotion_start(GstBaseTransform* trans) {
                       "feremotion could not load model '" + s.model + "' or detector '" + s.detector.kind + "'");
     return FALSE;
   } catch (const std::exception& e) {
-    GST_ELEMENT_ERROR(self, LIBRARY, INIT, ("%s", first_line(e.what()).c_str()),
+    GST_ELEMENT_ERROR(self, LIBRARY, INIT, ("%s", fer::first_line(e.what()).c_str()),
                       ("feremotion could not load model '%s' or detector '%s'", s.model.c_str(),
                        s.detector.kind.c_str()));
     return FALSE;
@@ -486,7 +480,7 @@ static void warn_frame_failed(GstFerEmotion* self, gint64 frame_number, const ch
   const guint held = self->frame_warnings_held;
   self->frame_warning_time = now;
   self->frame_warnings_held = 0;
-  GST_ELEMENT_WARNING(self, STREAM, FAILED, ("Emotion recognition failed on a frame: %s", first_line(what).c_str()),
+  GST_ELEMENT_WARNING(self, STREAM, FAILED, ("Emotion recognition failed on a frame: %s", fer::first_line(what).c_str()),
                       ("frame %" G_GINT64_FORMAT " passed through unchanged; %u more failed since the last warning",
                        frame_number, held));
 }

@@ -17,7 +17,7 @@ cv::Rect draw_overlay(cv::Mat& mask, const std::vector<fer::FaceResult>& faces,
     cv::rectangle(mask, f.box, kBoxInk, thick);
     drawn |= cv::Rect(f.box.x - thick, f.box.y - thick, f.box.width + 2 * thick, f.box.height + 2 * thick);
 
-    const std::string text = classes.at(f.label_id) + cv::format(" %d%%", static_cast<int>(std::lround(100 * f.confidence)));
+    const std::string text = classes[f.label_id] + cv::format(" %d%%", static_cast<int>(std::lround(100 * f.confidence)));
     int base = 0;
     const cv::Size ts = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, font, thick, &base);
     const int pad = std::max(2, thick * 2);

@@ -31,7 +31,7 @@ bool JsonLinesWriter::write(int64_t frame, GstClockTime pts, const std::vector<f
                               {"faces", nlohmann::ordered_json::array()}};
   for (const auto& f : faces) {
     nlohmann::ordered_json scores = nlohmann::ordered_json::object();
-    for (size_t c = 0; c < classes.size() && c < f.probs.size(); ++c) scores[classes[c]] = f.probs[c];
+    for (size_t c = 0; c < classes.size(); ++c) scores[classes[c]] = f.probs[c];
     nlohmann::ordered_json face{{"x", f.box.x}, {"y", f.box.y}, {"width", f.box.width}, {"height", f.box.height},
                                 {"track_id", f.track_id}, {"label", classes[f.label_id]}, {"label_id", f.label_id},
                                 {"confidence", f.confidence}, {"fresh", f.fresh}, {"scores", scores}};

@@ -13,9 +13,6 @@ inline std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-// c10::Error and friends append a backtrace after the first line: users need the first line.
-inline std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
-
 }  // namespace fer::cli
 
 #include <cstdlib>

@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
                 << cm.to_text();
     }
   } catch (const std::exception& e) {
-    std::cerr << "fer-eval: " << fer::cli::first_line(e.what()) << "\n";
+    std::cerr << "fer-eval: " << fer::first_line(e.what()) << "\n";
     return 1;
   }
   return 0;

@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
     if (o.world_size > 1) std::printf("rank %d weights fingerprint %016llx\n", o.rank, (unsigned long long)res.weights_hash);
   } catch (const std::exception& e) {
     bar.clear();
-    std::cerr << "fer-train: " << fer::cli::first_line(e.what()) << "\n";
+    std::cerr << "fer-train: " << fer::first_line(e.what()) << "\n";
     return 1;
   }
   return 0;

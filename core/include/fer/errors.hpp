@@ -27,4 +27,8 @@ class ModelError : public std::runtime_error {
   ErrorKind kind_;
 };
 
+// The message of an exception without what follows its first line: c10::Error and friends append
+// a backtrace, which users do not need.
+inline std::string first_line(const std::string& what) { return what.substr(0, what.find('\n')); }
+
 }  // namespace fer

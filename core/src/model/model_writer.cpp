@@ -38,8 +38,6 @@ IValue from_json(const nlohmann::json& j) {
   return IValue();
 }
 
-}  // namespace
-
 std::vector<char> serialize_model(const ModelInfo& info, const torch::nn::Module& model) {
   auto sd = c10::impl::GenericDict(c10::StringType::get(), c10::TensorType::get());
   for (const auto& [k, v] : state_dict_of(model)) sd.insert(k, v.detach().to(torch::kCPU).contiguous());
@@ -63,17 +61,23 @@ std::vector<char> serialize_model(const ModelInfo& info, const torch::nn::Module
   return torch::pickle_save(root);
 }
 
-void Classifier::save(const std::string& path, const std::string& training_json) const {
-  if (!impl_->resnet)
-    throw ModelError("cannot save '" + path + "': TorchScript models are kept in their own format");
-  ModelInfo info = impl_->info;
-  info.training_json = training_json;
-  const std::vector<char> bytes = serialize_model(info, *impl_->resnet);
+}  // namespace
+
+void save_model_file(const std::string& path, const ModelInfo& info, const torch::nn::Module& model) {
+  const std::vector<char> bytes = serialize_model(info, model);
   try {
     write_file_atomically(path, {bytes.data(), bytes.size()});
   } catch (const std::runtime_error& e) {
     throw ModelError(std::string("model file: ") + e.what());
   }
+}
+
+void Classifier::save(const std::string& path, const std::string& training_json) const {
+  if (!impl_->resnet)
+    throw ModelError("cannot save '" + path + "': TorchScript models are kept in their own format");
+  ModelInfo info = impl_->info;
+  info.training_json = training_json;
+  save_model_file(path, info, *impl_->resnet);
 }
 
 }  // namespace fer

@@ -32,6 +32,7 @@ torch::Device parse_device(const std::string& device);
 }  // namespace fer
 
 namespace fer {
-// The project's model file as bytes (see model_writer.cpp); shared with the trainer.
-std::vector<char> serialize_model(const ModelInfo& info, const torch::nn::Module& model);
+// Writes the project's model file (atomically): the one writer behind Classifier::save and
+// fer-train. Throws ModelError naming the file.
+void save_model_file(const std::string& path, const ModelInfo& info, const torch::nn::Module& model);
 }  // namespace fer

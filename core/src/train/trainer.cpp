@@ -274,8 +274,7 @@ void Run::write_model(const std::string& path, const nlohmann::json& training) {
   info.classes = data_.train.classes;
   info.input_size = o_.input_size;
   info.training_json = training.dump();
-  const auto bytes = serialize_model(info, *model_);
-  write_text_atomically(path, std::string(bytes.begin(), bytes.end()));
+  save_model_file(path, info, *model_);
 }
 
 void Run::write_side_files(const ResumeState& state) {
