@@ -8,7 +8,6 @@ network exists yet, so these simple classifiers stand in: they see what alignmen
 
   scripts/bench/align_benefit.py --fer-detect build/tools/fer-detect --yunet ../shared/models/yunet.onnx
 """
-import argparse
 import json
 import os
 import subprocess
@@ -17,6 +16,8 @@ import tempfile
 
 import cv2
 import numpy as np
+
+from bench_args import detection_parser
 
 SIDE = 48
 PAD = 112  # the crops are all face: give the detector some room around it
@@ -94,12 +95,7 @@ def detect_and_cut(fer_detect, yunet, images, margin, tmp, tag):
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    shared = os.environ.get("FER_SHARED") or os.path.join(here, "..", "..", "..", "shared")
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--fer-detect", default=os.path.join(here, "..", "..", "build", "tools", "fer-detect"))
-    ap.add_argument("--yunet", default=os.path.join(shared, "models", "yunet.onnx"))
-    ap.add_argument("--faces5", default=os.path.join(shared, "data", "faces5"))
+    ap = detection_parser(__doc__)
     ap.add_argument("--margin", type=float, default=0.1)
     ap.add_argument("--tilt", type=float, default=20, help="test faces turned by up to this many degrees too")
     a = ap.parse_args()

@@ -8,7 +8,6 @@ hold no face. Prints precision and recall at IoU 0.5 per detector and face size,
   scripts/bench/detection_quality.py --fer-detect build/tools/fer-detect \\
       --yunet ../shared/models/yunet.onnx [--frames 200] [--yunet-settings 640/0.6 320/0.6 ...]
 """
-import argparse
 import json
 import os
 import random
@@ -18,6 +17,8 @@ import tempfile
 
 import numpy as np
 from PIL import Image
+
+from bench_args import detection_parser
 
 SIZES = (40, 60, 80, 120, 160, 220, 300)  # face sizes in px, one bucket each
 WIDTH, HEIGHT = 640, 480
@@ -154,12 +155,7 @@ def measure(fer_detect, yunet, faces5, frames, seed=0, yunet_settings=((-1, 0.5)
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    shared = os.environ.get("FER_SHARED") or os.path.join(here, "..", "..", "..", "shared")
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--fer-detect", default=os.path.join(here, "..", "..", "build", "tools", "fer-detect"))
-    ap.add_argument("--yunet", default=os.path.join(shared, "models", "yunet.onnx"))
-    ap.add_argument("--faces5", default=os.path.join(shared, "data", "faces5"))
+    ap = detection_parser(__doc__)
     ap.add_argument("--frames", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--yunet-settings", nargs="+",
