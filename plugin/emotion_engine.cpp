@@ -199,7 +199,7 @@ FrameResults EmotionEngine::process(GstVideoFrame* frame, const EngineSettings& 
 
   FrameAccess access(frame);
   // YuNet looks at colour; Haar at grey, which YUV frames hold as a plane already.
-  const cv::Mat& detect_on = detector_opts_.kind == "yunet" ? access.bgr(bgr_scratch_) : access.grey(grey_scratch_);
+  const cv::Mat& detect_on = detector_opts_.kind == fer::DetectorKind::Yunet ? access.bgr(bgr_scratch_) : access.grey(grey_scratch_);
   fer::AnalyzerSettings analyzer = s.analyzer;
   const fer::TrainingCrop& trained = out.model->info().crop;
   if (analyzer.margin < 0) analyzer.margin = trained.margin;

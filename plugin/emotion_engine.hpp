@@ -21,7 +21,8 @@
 namespace feremotion {
 
 struct EngineSettings {
-  std::string model, labels, device = "cpu", precision = "auto";
+  std::string model, labels, device = "cpu";
+  fer::Precision precision = fer::Precision::Auto;
   bool allow_torchscript = false;
   fer::DetectorOptions detector;
   fer::AnalyzerSettings analyzer;

@@ -205,6 +205,34 @@ static gboolean upstream_is_live(GstFerEmotion* self) {
   return self->upstream_live == 1;
 }
 
+/* The element's GEnums onto the core's enums: the one place they meet. */
+static fer::Precision core_precision(GstFerEmotionPrecision p) {
+  switch (p) {
+    case GST_FEREMOTION_PRECISION_FP32: return fer::Precision::Fp32;
+    case GST_FEREMOTION_PRECISION_BF16: return fer::Precision::Bf16;
+    case GST_FEREMOTION_PRECISION_AUTO: break;
+  }
+  return fer::Precision::Auto;
+}
+
+static fer::YunetRuntime yunet_runtime(GstFerEmotionPrecision p) {
+  switch (p) {
+    case GST_FEREMOTION_PRECISION_FP32: return fer::YunetRuntime::Fp32;
+    case GST_FEREMOTION_PRECISION_BF16: return fer::YunetRuntime::Bf16;
+    case GST_FEREMOTION_PRECISION_AUTO: break;
+  }
+  return fer::YunetRuntime::Auto;
+}
+
+static fer::DetectorKind core_detector(GstFerEmotionDetector d) {
+  switch (d) {
+    case GST_FEREMOTION_DETECTOR_NONE: return fer::DetectorKind::None;
+    case GST_FEREMOTION_DETECTOR_YUNET: return fer::DetectorKind::Yunet;
+    case GST_FEREMOTION_DETECTOR_HAAR: break;
+  }
+  return fer::DetectorKind::Haar;
+}
+
 /* A consistent copy of the properties for one frame or one load. */
 static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
   feremotion::EngineSettings s;
@@ -212,18 +240,14 @@ static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
   s.model = self->model ? self->model : "";
   s.labels = self->labels ? self->labels : "";
   s.device = self->device ? self->device : DEFAULT_DEVICE;
-  s.precision = self->precision == GST_FEREMOTION_PRECISION_FP32   ? "fp32"
-                : self->precision == GST_FEREMOTION_PRECISION_BF16 ? "bf16"
-                                                                   : "auto";
-  s.detector.kind = self->detector == GST_FEREMOTION_DETECTOR_NONE    ? "none"
-                    : self->detector == GST_FEREMOTION_DETECTOR_YUNET ? "yunet"
-                                                                      : "haar";
+  s.precision = core_precision(self->precision);
+  s.detector.kind = core_detector(self->detector);
   s.detector.model = self->detector_model ? self->detector_model : "";
   s.detector.min_face_size = self->min_face_size;
   s.detector.score_threshold = static_cast<float>(self->score_threshold);
   s.detector.nms_threshold = static_cast<float>(self->nms_threshold);
   s.detector.input_size = self->detection_size;
-  s.detector.yunet_runtime = s.precision;
+  s.detector.yunet_runtime = yunet_runtime(self->precision);
   s.analyzer.align = self->align;
   s.align_from_model = !self->align_set;
   s.analyzer.interval = self->interval;
@@ -235,8 +259,8 @@ static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
   s.allow_torchscript = self->allow_torchscript;
   unlock_settings(self);
   /* No YuNet file: stay on Haar (its own cascade), and say so once. */
-  if (s.detector.kind == "yunet" && s.detector.model.empty()) {
-    s.detector.kind = "haar";
+  if (s.detector.kind == fer::DetectorKind::Yunet && s.detector.model.empty()) {
+    s.detector.kind = fer::DetectorKind::Haar;
     if (g_atomic_int_compare_and_exchange(&self->said_haar_fallback, 0, 1))
       GST_WARNING_OBJECT(self, "detector=yunet without detector-model: using the Haar cascade (set "
                          "detector-model to opencv_zoo's face_detection_yunet ONNX file)");
@@ -246,7 +270,7 @@ static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
 
 
 /* A model cut from other crops than this element cuts: a warning on the bus, once per model. */
-static void warn_crop_mismatch(GstElement* element, const fer::ModelInfo& info, const std::string& detector) {
+static void warn_crop_mismatch(GstElement* element, const fer::ModelInfo& info, fer::DetectorKind detector) {
   const std::string warning = fer::crop_mismatch(info.crop, detector);
   if (!warning.empty())
     GST_ELEMENT_WARNING(element, STREAM, FORMAT, ("%s", warning.c_str()),
@@ -290,7 +314,7 @@ static feremotion::EngineEvents engine_events(GstFerEmotion* self) {
     // detector loads next, and this failure is nobody's mistake.
     if (!feremotion::same_detector(settings_of(GST_FEREMOTION(element)).detector, o)) return;
     post_load_problem(element, GST_MESSAGE_WARNING, e,
-                      "detector " + o.kind + " (" + o.model + ") not loaded; keeping the previous detector");
+                      "detector " + std::string(fer::name_of(o.kind)) + " (" + o.model + ") not loaded; keeping the previous detector");
   };
   ev.detector_loaded = [element](const std::string& name) {
     GST_INFO_OBJECT(element, "faces now found by %s", name.c_str());
@@ -411,12 +435,12 @@ static gboolean gst_feremotion_start(GstBaseTransform* trans) {
     self->cpp.engine.start(s, engine_events(self), std::shared_ptr<void>(gst_object_ref(self), gst_object_unref));
   } catch (const fer::ModelError& e) {
     post_load_problem(GST_ELEMENT(self), GST_MESSAGE_ERROR, e,
-                      "feremotion could not load model '" + s.model + "' or detector '" + s.detector.kind + "'");
+                      "feremotion could not load model '" + s.model + "' or detector '" + fer::name_of(s.detector.kind) + "'");
     return FALSE;
   } catch (const std::exception& e) {
     GST_ELEMENT_ERROR(self, LIBRARY, INIT, ("%s", fer::first_line(e.what()).c_str()),
                       ("feremotion could not load model '%s' or detector '%s'", s.model.c_str(),
-                       s.detector.kind.c_str()));
+                       fer::name_of(s.detector.kind)));
     return FALSE;
   }
   lock_settings(self);
@@ -494,7 +518,7 @@ static GstFlowReturn gst_feremotion_transform_frame_ip(GstVideoFilter* filter, G
   unlock_settings(self);
   s.analyzer.async = async == GST_FEREMOTION_ASYNC_ON || (async == GST_FEREMOTION_ASYNC_AUTO && upstream_is_live(self));
   if (s.analyzer.detect_interval == 0)
-    s.analyzer.detect_interval = s.detector.kind == "haar" || upstream_is_live(self) ? AUTO_DETECT_INTERVAL : 1;
+    s.analyzer.detect_interval = s.detector.kind == fer::DetectorKind::Haar || upstream_is_live(self) ? AUTO_DETECT_INTERVAL : 1;
 
   feremotion::FrameResults r;
   const gint64 frame_number = self->frame_number++;

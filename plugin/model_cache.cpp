@@ -9,7 +9,7 @@ namespace feremotion {
 namespace {
 
 std::mutex cache_mutex;
-std::map<std::tuple<std::string, std::string, std::string, std::string, std::string, bool>,
+std::map<std::tuple<std::string, std::string, std::string, std::string, fer::Precision, bool>,
          std::weak_ptr<fer::Classifier>>
     cache;
 int loads = 0;
@@ -27,7 +27,7 @@ std::string file_version(const std::string& path) {
 }  // namespace
 
 std::shared_ptr<fer::Classifier> acquire_model(const std::string& path, const std::string& device,
-                                               const std::string& labels, const std::string& precision,
+                                               const std::string& labels, fer::Precision precision,
                                                bool allow_torchscript) {
   const auto key = std::make_tuple(path, file_version(path), device, labels, precision, allow_torchscript);
   // Loading holds the lock: two elements asking at once must not load twice.

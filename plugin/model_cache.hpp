@@ -11,7 +11,7 @@ namespace feremotion {
 
 // Throws fer::ModelError (from the core) when the file cannot be loaded.
 std::shared_ptr<fer::Classifier> acquire_model(const std::string& path, const std::string& device,
-                                               const std::string& labels, const std::string& precision,
+                                               const std::string& labels, fer::Precision precision,
                                                bool allow_torchscript = false);
 
 // How many times a file was really loaded (for tests of the sharing).

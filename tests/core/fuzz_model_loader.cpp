@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string bytes(reinterpret_cast<const char*>(data), size);
   if (skip_torchscript && is_torchscript(bytes)) return 0;
   fer::LoadOptions opts;
-  opts.precision = "fp32";  // the same path on every CPU
+  opts.precision = fer::Precision::Fp32;  // the same path on every CPU
   opts.allow_torchscript = !skip_torchscript;  // LibTorch's TorchScript loader is fuzzed too unless skipped
   try {
     auto model = fer::load_classifier_bytes(std::move(bytes), kName, opts);

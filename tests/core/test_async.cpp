@@ -10,9 +10,9 @@ namespace {
 
 TEST(FrameAnalyzer, AsyncMatchesSyncOnAStaticScene) {
   auto model = fer::Classifier::create("resnet18", fer::default_classes(), 32);
-  model->set_precision("fp32");
+  model->set_precision(fer::Precision::Fp32);
   fer::DetectorOptions whole;
-  whole.kind = "none";
+  whole.kind = fer::DetectorKind::None;
   auto detector = fer::make_face_detector(whole);
   cv::Mat frame(40, 40, CV_8UC3);
   cv::randu(frame, 0, 256);
@@ -153,7 +153,7 @@ struct TwoModels {
   std::shared_ptr<fer::Classifier> b = fer::Classifier::create("resnet18", fer::default_classes(), 32);
   std::unique_ptr<fer::FaceDetector> detector = [] {
     fer::DetectorOptions whole;
-    whole.kind = "none";
+    whole.kind = fer::DetectorKind::None;
     return fer::make_face_detector(whole);
   }();
   cv::Mat frame = [] {
@@ -163,8 +163,8 @@ struct TwoModels {
   }();
   fer::FrameAnalyzer::CropFn crop = [this](const cv::Rect& r) { return frame(r).clone(); };
   TwoModels() {
-    a->set_precision("fp32");
-    b->set_precision("fp32");
+    a->set_precision(fer::Precision::Fp32);
+    b->set_precision(fer::Precision::Fp32);
   }
 };
 

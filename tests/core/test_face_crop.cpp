@@ -19,7 +19,7 @@ TEST(FaceCropRect, GrowsByMarginAndClampsToFrame) {
 
 TEST(FaceDetector, NoneGivesTheWholeFrame) {
   fer::DetectorOptions o;
-  o.kind = "none";
+  o.kind = fer::DetectorKind::None;
   auto d = fer::make_face_detector(o);
   const auto faces = d->detect(cv::Mat(48, 64, CV_8UC3, cv::Scalar::all(0)));
   ASSERT_EQ(faces.size(), 1u);
@@ -28,9 +28,7 @@ TEST(FaceDetector, NoneGivesTheWholeFrame) {
 
 TEST(FaceDetector, UnknownKindAndMissingCascadeAreNamed) {
   try {
-    fer::DetectorOptions bad;
-    bad.kind = "yolo";
-    fer::make_face_detector(bad);
+    fer::parse_detector_kind("yolo");
     FAIL();
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("yolo"), std::string::npos);
@@ -142,7 +140,7 @@ TEST(FaceDetector, YunetFindsAMovedFaceAgainNearItsLastBox) {
   const char* shared = std::getenv("FER_SHARED");
   const std::string root = shared ? shared : "../shared";
   fer::DetectorOptions o;
-  o.kind = "yunet";
+  o.kind = fer::DetectorKind::Yunet;
   o.model = root + "/models/yunet.onnx";
   std::vector<cv::String> files;
   cv::glob(root + "/data/faces5/Neutral/*.jpg", files);

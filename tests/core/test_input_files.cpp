@@ -57,7 +57,7 @@ TEST(InputFile, AFifoIsRefusedWithoutBlocking) {
   EXPECT_EQ(e.kind(), fer::ErrorKind::Unreadable);
   EXPECT_TRUE(has(e.what(), "'" + fifo + "'") && has(e.what(), "FIFO")) << e.what();
   fer::DetectorOptions yunet;
-  yunet.kind = "yunet";
+  yunet.kind = fer::DetectorKind::Yunet;
   yunet.model = fifo;
   const auto d = refusal_within_seconds([&] { fer::make_face_detector(yunet); });
   EXPECT_TRUE(has(d.what(), "'" + fifo + "'") && has(d.what(), "FIFO")) << d.what();

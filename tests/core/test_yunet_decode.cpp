@@ -86,7 +86,7 @@ TEST(YunetDecode, GeometryScalesTheLongestSideAndPadsTo32) {
 
 TEST(YunetDetector, MissingOrWrongFilesAreNamed) {
   fer::DetectorOptions o;
-  o.kind = "yunet";
+  o.kind = fer::DetectorKind::Yunet;
   for (const std::string& model : {std::string(), std::string("/nonexistent/yunet.onnx")}) {
     o.model = model;
     try {

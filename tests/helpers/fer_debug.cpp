@@ -47,7 +47,7 @@ int run(int argc, char** argv) {
               << "\n";
   } else if (cmd == "logits" && (argc == 5 || argc == 6)) {
     auto m = fer::Classifier::load(argv[2], trusted());
-    m->set_precision(argc == 6 ? argv[5] : "fp32");
+    m->set_precision(fer::parse_precision(argc == 6 ? argv[5] : "fp32"));
     const int s = m->info().input_size;
     std::vector<float> x = read_floats(argv[3]);
     const int n = static_cast<int>(x.size() / (3 * s * s));

@@ -102,7 +102,7 @@ TEST_F(Element, NullWaitsForTheClassificationInFlight) {
   gst_buffer_unref(out);  // the frame went on; its classification is still running
   ASSERT_EQ(gst_element_set_state(h->element, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
   const int before = feremotion::model_load_count();
-  auto again = feremotion::acquire_model(path, "cpu", "", "auto");
+  auto again = feremotion::acquire_model(path, "cpu", "", fer::Precision::Auto);
   EXPECT_EQ(feremotion::model_load_count(), before + 1) << "the model was still held after NULL";
   again.reset();
   gst_harness_teardown(h);

@@ -3,15 +3,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include "enum_names.hpp"
 #include "fer/face_detector.hpp"
 
 namespace fer::cli {
 
 inline void add_detector_options(CLI::App& app, DetectorOptions& det) {
-  app.add_option("--detector", det.kind, "face detector: haar, yunet (needs --detector-model) or none "
+  app.add_option("--detector", det.kind, "face detector: haar (default), yunet (needs --detector-model) or none "
                  "(the whole image is the face)")
-      ->check(CLI::IsMember({"haar", "yunet", "none"}))
-      ->capture_default_str();
+      ->transform(detector_kinds());
   app.add_option("--detector-model", det.model, "haar: cascade file (default: opencv-data's frontal face); "
                  "yunet: the face_detection_yunet ONNX file");
   app.add_option("--min-face-size", det.min_face_size, "smallest face in pixels")->capture_default_str();
@@ -27,9 +27,8 @@ inline void add_detector_options(CLI::App& app, DetectorOptions& det) {
       ->check(CLI::Range(-1, 8192))
       ->capture_default_str();
   app.add_option("--yunet-runtime", det.yunet_runtime, "yunet: what runs the network: bf16 or fp32 (oneDNN), "
-                 "auto (oneDNN, bf16 where the CPU has it natively, else fp32) or opencv (cv::dnn, fp32)")
-      ->check(CLI::IsMember({"auto", "fp32", "bf16", "opencv"}))
-      ->capture_default_str();
+                 "auto (default: oneDNN, bf16 where the CPU has it natively, else fp32) or opencv (cv::dnn, fp32)")
+      ->transform(names_of({YunetRuntime::Auto, YunetRuntime::Fp32, YunetRuntime::Bf16, YunetRuntime::OpenCV}));
 }
 
 }  // namespace fer::cli

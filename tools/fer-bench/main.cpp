@@ -43,9 +43,10 @@ int main(int argc, char** argv) {
     for (int b : batches) {
       const cv::Mat blob = model->preprocess(std::vector<cv::Mat>(b, face));
       double baseline = 0;
-      for (const char* precision : {"eager", "fp32", "bf16"}) {
+      for (const fer::Precision p : {fer::Precision::Eager, fer::Precision::Fp32, fer::Precision::Bf16}) {
+        const char* precision = fer::name_of(p);
         try {
-          model->set_precision(precision);
+          model->set_precision(p);
         } catch (const fer::ModelError& e) {
           if (e.kind() != fer::ErrorKind::NoDevice) throw;
           std::printf("batch %d %-22s not on this CPU: %s\n", b, precision, fer::first_line(e.what()).c_str());

@@ -58,10 +58,9 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "one JSON object per image");
   app.add_option("--annotate", annotate_dir, "write copies with boxes and labels into this folder");
   app.add_option("--threads", threads, "inference threads (0: one per CPU)");
-  std::string precision = "auto";
-  app.add_option("--precision", precision, "auto (bf16 where the CPU has it natively), fp32 or bf16")
-      ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
-      ->capture_default_str();
+  fer::Precision precision = fer::Precision::Auto;
+  app.add_option("--precision", precision, "auto (default: bf16 where the CPU has it natively), fp32 or bf16")
+      ->transform(fer::cli::precisions());
   bool allow_torchscript = false;
   app.add_flag("--allow-torchscript", allow_torchscript, "load a TorchScript model file (it can carry code: only "
                "files you trust)");

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "../../tools/common/enum_names.hpp"
 #include "../cli_util.hpp"
 #include "fer/model_info.hpp"
 #include "../progress.hpp"
@@ -32,9 +33,9 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "seed of the split, initialisation, shuffling and augmentation")->capture_default_str();
   app.add_option("--workers", o.workers, "threads decoding and augmenting images")->capture_default_str();
   app.add_flag("!--no-cache", o.cache, "decode images on every epoch instead of keeping them in memory");
-  app.add_option("--detector", o.detector, "crop faces first like the element: none (images are crops), haar "
-                 "or yunet (with --detector-model)")
-      ->check(CLI::IsMember({"none", "haar", "yunet"}))->capture_default_str();
+  app.add_option("--detector", o.detector, "crop faces first like the element: none (default: images are crops), "
+                 "haar or yunet (with --detector-model)")
+      ->transform(fer::cli::detector_kinds());
   app.add_option("--detector-model", o.detector_model, "haar: cascade file; yunet: face_detection_yunet ONNX file");
   app.add_option("--margin", o.margin, "grow detected face boxes by this fraction")->capture_default_str();
   app.add_flag("--align", o.align, "turn faces so the eyes are level, as the element's align=true (yunet)");

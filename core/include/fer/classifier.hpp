@@ -44,7 +44,7 @@ class Classifier {
   // Rebuilds the inference copy: "auto", "fp32", "bf16" (BatchNorm folded, channels_last), or
   // "eager" (the plain module, the baseline benchmarks compare against). Not thread-safe
   // against concurrent classify() calls.
-  void set_precision(const std::string& precision);
+  void set_precision(Precision precision);
 
   // Intra-op threads for every model in the process (LibTorch's setting is global).
   static void set_threads(int threads);

@@ -18,8 +18,22 @@ struct Face {
   std::vector<cv::Point2f> landmarks;
 };
 
+// Which detector finds faces. None: the whole frame is one face.
+enum class DetectorKind { Haar, Yunet, None };
+
+// What runs YuNet: oneDNN in bf16 or fp32, Auto (oneDNN, bf16 where the CPU has it natively, else
+// fp32), or OpenCV's cv::dnn (fp32: the reference; any YuNet variant's graph).
+enum class YunetRuntime { Auto, Fp32, Bf16, OpenCV };
+
+// Names as users write them ("haar", "yunet", "none"; "auto", "fp32", "bf16", "opencv"). The
+// parsers throw std::invalid_argument naming the choices.
+const char* name_of(DetectorKind kind);
+const char* name_of(YunetRuntime runtime);
+DetectorKind parse_detector_kind(const std::string& name);
+YunetRuntime parse_yunet_runtime(const std::string& name);
+
 struct DetectorOptions {
-  std::string kind = "haar";  // "haar" | "yunet" | "none" (the whole frame is one face)
+  DetectorKind kind = DetectorKind::Haar;
   std::string model;          // haar: cascade file (empty = opencv-data's frontal face); yunet: the ONNX file
   int min_face_size = 30;     // pixels
   // haar only
@@ -31,9 +45,7 @@ struct DetectorOptions {
   // Frames are scaled so their longest side is this (yunet: down or up; haar: down only); 0 = never,
   // -1 = the detector's own: yunet 960 (95% of 40 px faces, 7 ms on 2 cores), haar 640.
   int input_size = -1;
-  // What runs the network: "bf16" or "fp32" (oneDNN), "auto" (oneDNN, bf16 where the CPU has it
-  // natively, else fp32), "opencv" (cv::dnn, fp32: the reference; any YuNet variant's graph).
-  std::string yunet_runtime = "auto";
+  YunetRuntime yunet_runtime = YunetRuntime::Auto;
 };
 
 class FaceDetector {

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "fer/face_detector.hpp"
+
 namespace fer {
 
 // The five classes of the original project, in its ImageFolder (alphabetical) order.
@@ -25,6 +27,13 @@ inline constexpr std::array<float, 3> kImageNetMean{0.485f, 0.456f, 0.406f};
 inline constexpr std::array<float, 3> kImageNetStd{0.229f, 0.224f, 0.225f};
 
 enum class ModelKind { Feremotion, StateDict, TorchScript };
+
+// What inference runs in. Auto: bf16 where the CPU has it natively, else fp32. Eager: the module as
+// it is, through LibTorch (the benchmarks' baseline).
+enum class Precision { Auto, Fp32, Bf16, Eager };
+const char* name_of(Precision precision);
+// "auto", "fp32", "bf16", "eager"; throws std::invalid_argument naming the choices.
+Precision parse_precision(const std::string& name);
 const char* model_kind_name(ModelKind kind);
 
 // How the training images were cut: the element and fer-predict cut faces the same way unless
@@ -38,7 +47,7 @@ struct TrainingCrop {
 
 // Empty, or a warning that faces are found with another detector than the training images were
 // cut with (accuracy then drops), naming the setting that fixes it.
-std::string crop_mismatch(const TrainingCrop& trained, const std::string& detector);
+std::string crop_mismatch(const TrainingCrop& trained, DetectorKind detector);
 
 struct ModelInfo {
   std::string path;
@@ -58,7 +67,7 @@ struct LoadOptions {
   std::vector<std::string> labels;  // override class names (count must match the classifier)
   int input_size = 0;               // 0: from the file, else 224
   std::string device = "cpu";       // "cpu" or "cuda"
-  std::string precision = "auto";   // "auto" (bf16 where the CPU has it natively), "fp32", "bf16"
+  Precision precision = Precision::Auto;
   bool allow_torchscript = false;   // TorchScript can carry code: read only when the user trusts the file
 };
 

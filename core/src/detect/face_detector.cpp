@@ -117,11 +117,44 @@ std::string default_haar_cascade() {
   return std::string(dir && *dir ? dir : FER_HAAR_DIR) + "/haarcascade_frontalface_default.xml";
 }
 
+const char* name_of(DetectorKind kind) {
+  switch (kind) {
+    case DetectorKind::Haar: return "haar";
+    case DetectorKind::Yunet: return "yunet";
+    case DetectorKind::None: return "none";
+  }
+  return "?";
+}
+
+const char* name_of(YunetRuntime runtime) {
+  switch (runtime) {
+    case YunetRuntime::Auto: return "auto";
+    case YunetRuntime::Fp32: return "fp32";
+    case YunetRuntime::Bf16: return "bf16";
+    case YunetRuntime::OpenCV: return "opencv";
+  }
+  return "?";
+}
+
+DetectorKind parse_detector_kind(const std::string& name) {
+  for (DetectorKind k : {DetectorKind::Haar, DetectorKind::Yunet, DetectorKind::None})
+    if (name == name_of(k)) return k;
+  throw std::invalid_argument("unknown face detector '" + name + "'; use haar, yunet or none");
+}
+
+YunetRuntime parse_yunet_runtime(const std::string& name) {
+  for (YunetRuntime r : {YunetRuntime::Auto, YunetRuntime::Fp32, YunetRuntime::Bf16, YunetRuntime::OpenCV})
+    if (name == name_of(r)) return r;
+  throw std::invalid_argument("unknown YuNet runtime '" + name + "'; use auto, fp32, bf16 or opencv");
+}
+
 std::unique_ptr<FaceDetector> make_face_detector(const DetectorOptions& o) {
-  if (o.kind == "haar") return std::make_unique<HaarDetector>(o);
-  if (o.kind == "yunet") return detail::make_yunet_detector(o);
-  if (o.kind == "none") return std::make_unique<WholeFrameDetector>();
-  throw std::runtime_error("unknown face detector '" + o.kind + "'; use haar, yunet or none");
+  switch (o.kind) {
+    case DetectorKind::Haar: return std::make_unique<HaarDetector>(o);
+    case DetectorKind::Yunet: return detail::make_yunet_detector(o);
+    case DetectorKind::None: return std::make_unique<WholeFrameDetector>();
+  }
+  throw std::invalid_argument("unknown face detector");
 }
 
 }  // namespace fer

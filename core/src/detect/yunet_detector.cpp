@@ -46,13 +46,12 @@ class YunetDetector : public FaceDetector {
       }
     net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
     net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-    const std::string& r = o.yunet_runtime;
-    if (r != "auto" && r != "fp32" && r != "bf16" && r != "opencv")
-      throw std::runtime_error("unknown YuNet runtime '" + r + "'; use auto, fp32, bf16 or opencv");
-    if (r == "bf16") require_bf16_kernels("YuNet runtime bf16");
-    if (r != "opencv") {
+    const YunetRuntime r = o.yunet_runtime;
+    if (r == YunetRuntime::Bf16) require_bf16_kernels("YuNet runtime bf16");
+    if (r != YunetRuntime::OpenCV) {
+      const bool bf16 = r == YunetRuntime::Bf16 || (r == YunetRuntime::Auto && YunetNetwork::native_bf16());
       try {
-        onednn_ = std::make_unique<YunetNetwork>(net_, r != "auto" ? r : YunetNetwork::native_bf16() ? "bf16" : "fp32");
+        onednn_ = std::make_unique<YunetNetwork>(net_, bf16);
       } catch (const std::runtime_error& e) {
         fallback_ = e.what();  // another YuNet variant: cv::dnn runs it
       }

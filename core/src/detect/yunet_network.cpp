@@ -93,9 +93,8 @@ struct YunetNetwork::Impl {
   }
 };
 
-YunetNetwork::YunetNetwork(cv::dnn::Net& net, const std::string& precision) : impl_(std::make_unique<Impl>()) {
-  if (precision != "fp32" && precision != "bf16") throw std::invalid_argument("precision: fp32 or bf16");
-  impl_->type = precision == "bf16" ? dt::bf16 : dt::f32;
+YunetNetwork::YunetNetwork(cv::dnn::Net& net, bool bf16) : impl_(std::make_unique<Impl>()) {
+  impl_->type = bf16 ? dt::bf16 : dt::f32;
   std::vector<ConvWeights> all;
   std::vector<bool> relu;
   for (const auto& name : net.getLayerNames()) {

@@ -17,8 +17,8 @@ class YunetNetwork {
  public:
   // Throws std::runtime_error when the file's convolutions are not the 2023 YuNet's (another
   // variant): the caller then stays on cv::dnn, which runs any graph.
-  // precision: "fp32" or "bf16".
-  YunetNetwork(cv::dnn::Net& net, const std::string& precision);
+  // bf16: run in bf16 (else fp32).
+  YunetNetwork(cv::dnn::Net& net, bool bf16);
   ~YunetNetwork();
   YunetNetwork(const YunetNetwork&) = delete;
   YunetNetwork& operator=(const YunetNetwork&) = delete;

@@ -11,6 +11,22 @@
 
 namespace fer {
 
+const char* name_of(Precision precision) {
+  switch (precision) {
+    case Precision::Auto: return "auto";
+    case Precision::Fp32: return "fp32";
+    case Precision::Bf16: return "bf16";
+    case Precision::Eager: return "eager";
+  }
+  return "?";
+}
+
+Precision parse_precision(const std::string& name) {
+  for (Precision p : {Precision::Auto, Precision::Fp32, Precision::Bf16, Precision::Eager})
+    if (name == name_of(p)) return p;
+  throw std::invalid_argument("unknown precision '" + name + "'; use auto, fp32 or bf16");
+}
+
 const char* model_kind_name(ModelKind kind) {
   switch (kind) {
     case ModelKind::Feremotion: return "feremotion";
@@ -28,7 +44,7 @@ Classifier::~Classifier() = default;
 
 const ModelInfo& Classifier::info() const { return impl_->info; }
 
-void Classifier::set_precision(const std::string& precision) { prepare_inference(*impl_, precision); }
+void Classifier::set_precision(Precision precision) { prepare_inference(*impl_, precision); }
 
 void Classifier::set_threads(int threads) { set_inference_threads(threads); }
 
@@ -95,7 +111,8 @@ void check_class_names(const std::vector<std::string>& names, const std::string&
   }
 }
 
-std::string crop_mismatch(const TrainingCrop& trained, const std::string& detector) {
+std::string crop_mismatch(const TrainingCrop& trained, DetectorKind kind) {
+  const std::string detector = name_of(kind);
   if (!trained.recorded || trained.detector == "none" || trained.detector == detector) return "";
   return "the model was trained on faces cut by the " + trained.detector + " detector, but faces are found with " +
          detector + " here, which cuts them differently; use the " + trained.detector +

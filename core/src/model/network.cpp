@@ -28,15 +28,14 @@ torch::Tensor Classifier::Impl::forward(const torch::Tensor& input) {
   return script->forward({x}).toTensor();
 }
 
-void prepare_inference(Classifier::Impl& impl, const std::string& precision) {
-  if (precision == "eager") {
+void prepare_inference(Classifier::Impl& impl, Precision precision) {
+  if (precision == Precision::Eager) {
     impl.folded.reset();
     impl.info.precision = "fp32";
     return;
   }
-  if (precision != "auto" && precision != "fp32" && precision != "bf16")
-    throw std::runtime_error("unknown precision '" + precision + "'; use auto, fp32 or bf16");
-  const bool bf16 = precision == "bf16" || (precision == "auto" && impl.device.is_cpu() && cpu_has_native_bf16());
+  const bool bf16 = precision == Precision::Bf16 ||
+                    (precision == Precision::Auto && impl.device.is_cpu() && cpu_has_native_bf16());
   if (bf16 && impl.device.is_cpu() && impl.resnet) require_bf16_kernels("precision bf16");
   impl.info.precision = bf16 ? "bf16" : "fp32";
   impl.folded.reset();

@@ -24,7 +24,7 @@ struct Classifier::Impl {
 
 // Builds impl.folded from impl.resnet at the precision asked ("auto": bf16 where the CPU has
 // native bf16, else fp32) and records it in impl.info.precision.
-void prepare_inference(Classifier::Impl& impl, const std::string& precision);
+void prepare_inference(Classifier::Impl& impl, Precision precision);
 
 // Parses device strings ("cpu", "cuda", "cuda:1") and fails clearly where the build has no CUDA.
 torch::Device parse_device(const std::string& device);

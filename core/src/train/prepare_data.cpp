@@ -18,7 +18,7 @@ bool ends_with(const std::string& s, const std::string& tail) {
 // The element's crop: the largest detected face grown by the margin; the whole image when none
 // (counted in *misses).
 ImageTransform face_cropper(const TrainOptions& opts, const std::shared_ptr<std::atomic<long>>& misses) {
-  if (opts.detector == "none") return {};
+  if (opts.detector == DetectorKind::None) return {};
   DetectorOptions det;
   det.kind = opts.detector;
   det.model = opts.detector_model;
@@ -120,7 +120,7 @@ PreparedData prepare_data(const TrainOptions& opts, const std::function<void(con
     out.train.unreadable = all.unreadable;
   }
   if (crop)
-    log(opts.detector + " found no face in " + std::to_string(misses->load()) + " of " +
+    log(std::string(name_of(opts.detector)) + " found no face in " + std::to_string(misses->load()) + " of " +
         std::to_string(out.train.samples.size() + out.val.samples.size()) + " images; those are used whole");
   if (out.val.samples.empty())
     throw DataError("the validation set is empty; raise --val-split or pass --val DIR");

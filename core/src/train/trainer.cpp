@@ -357,7 +357,7 @@ TrainResult Run::go() {
                                  {"seed", o_.seed}, {"precision", o_.precision},
                                  {"train_images", data_.train.samples.size()}, {"val_images", data_.val.samples.size()},
                                  {"split", fs::path(stem_ + ".split.json").filename().string()},
-                                 {"crop", {{"detector", o_.detector}, {"margin", o_.margin}, {"align", o_.align}}}};
+                                 {"crop", {{"detector", name_of(o_.detector)}, {"margin", o_.margin}, {"align", o_.align}}}};
       if (best) write_model(o_.out, training);
       write_model(stem_ + ".last.pth", training);
       write_side_files(state);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "fer/face_detector.hpp"
+
 #include "fer/train/augment.hpp"
 #include "fer/train/dataset.hpp"
 #include "fer/train/metrics.hpp"
@@ -23,7 +25,7 @@ struct TrainOptions {
   bool cache = true;                 // keep decoded images in memory
   int workers = 2;
   // Face crops like the element (default: the images are crops already)
-  std::string detector = "none";
+  DetectorKind detector = DetectorKind::None;
   double margin = 0;
   std::string detector_model;        // cascade (haar) or ONNX file (yunet)
   bool align = false;                // eyes levelled, square crop, as the element's align (needs yunet)
