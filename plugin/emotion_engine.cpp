@@ -2,7 +2,6 @@
 
 #include <stdexcept>
 
-#include "frame_access.hpp"
 #include "model_cache.hpp"
 #include "overlay.hpp"
 
@@ -191,13 +190,15 @@ void EmotionEngine::use_detector(const fer::DetectorOptions& wanted) {
   if (loaded) loaded(name);
 }
 
+void EmotionEngine::set_format(const GstVideoInfo& info) { format_ = FrameFormat(info, kPalette); }
+
 FrameResults EmotionEngine::process(GstVideoFrame* frame, const EngineSettings& s) {
   FrameResults out;
   out.model = model();
   if (!out.model) return out;
   use_detector(s.detector);
 
-  FrameAccess access(frame);
+  FrameAccess access(frame, format_);
   // YuNet looks at colour; Haar at grey, which YUV frames hold as a plane already.
   const cv::Mat& detect_on = detector_opts_.kind == fer::DetectorKind::Yunet ? access.bgr(bgr_scratch_) : access.grey(grey_scratch_);
   fer::AnalyzerSettings analyzer = s.analyzer;
@@ -220,7 +221,7 @@ FrameResults EmotionEngine::process(GstVideoFrame* frame, const EngineSettings& 
       mask_.setTo(0);
     }
     const cv::Rect drawn = draw_overlay(mask_, out.faces, out.model->info().classes);
-    access.paint(mask_, drawn, kPalette);
+    access.paint(mask_, drawn);
     mask_(drawn).setTo(0);  // clear only what was drawn: no full-frame work per frame
   }
   return out;

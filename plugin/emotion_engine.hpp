@@ -17,6 +17,7 @@
 #include "fer/errors.hpp"
 #include "fer/face_detector.hpp"
 #include "fer/frame_analyzer.hpp"
+#include "frame_access.hpp"
 
 namespace feremotion {
 
@@ -61,6 +62,9 @@ class EmotionEngine {
   // it in when ready, or reports the error and keeps the old one. False once stopped.
   bool request_model(const EngineSettings& s);
 
+  // How frames of the negotiated caps are read and painted (the element's set_info; streaming thread).
+  void set_format(const GstVideoInfo& info);
+
   // Detect, track, classify, smooth; draws the overlay when asked. A detector other than the one
   // in use loads in the background (frames keep the old one meanwhile). Throws on engine errors.
   FrameResults process(GstVideoFrame* frame, const EngineSettings& s);
@@ -92,6 +96,7 @@ class EmotionEngine {
   fer::DetectorOptions detector_opts_;
   fer::FrameAnalyzer analyzer_;
   cv::Mat grey_scratch_, bgr_scratch_, mask_;
+  FrameFormat format_;
 };
 
 // The same detector: nothing to load.

@@ -12,35 +12,51 @@ uint8_t clamp8(double v) { return static_cast<uint8_t>(std::clamp(std::lround(v)
 
 }  // namespace
 
-FrameAccess::FrameAccess(GstVideoFrame* frame)
-    : frame_(frame),
-      width_(GST_VIDEO_FRAME_WIDTH(frame)),
-      height_(GST_VIDEO_FRAME_HEIGHT(frame)),
-      yuv_(GST_VIDEO_FORMAT_INFO_IS_YUV(frame->info.finfo)),
-      grey_only_(GST_VIDEO_FORMAT_INFO_IS_GRAY(frame->info.finfo)) {
+FrameFormat::FrameFormat(const GstVideoInfo& info, const Palette& palette) {
+  layout = GST_VIDEO_INFO_IS_GRAY(&info) ? Layout::Grey : GST_VIDEO_INFO_IS_YUV(&info) ? Layout::Yuv : Layout::Rgb;
+  ncomp = layout == Layout::Grey ? 1 : 3;
+  if (layout == Layout::Yuv) {
+    gdouble r, b;
+    if (gst_video_color_matrix_get_Kr_Kb(info.colorimetry.matrix, &r, &b)) {
+      kr = r;
+      kb = b;
+    }
+    if (info.colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255) {
+      y_off = 0;
+      y_scale = 1.0 / 255;
+      c_scale = 1.0 / 255;
+    }
+  }
+  for (size_t i = 0; i < palette.size(); ++i) {
+    const cv::Vec3b& rgb = palette[i];
+    auto& out = ink[i];
+    if (layout == Layout::Rgb) {
+      out = {rgb[0], rgb[1], rgb[2]};
+      continue;
+    }
+    const double R = rgb[0] / 255.0, G = rgb[1] / 255.0, B = rgb[2] / 255.0;
+    const double Y = kr * R + (1 - kr - kb) * G + kb * B;
+    if (layout == Layout::Grey) {
+      out = {clamp8(Y * 255), 0, 0};
+      continue;
+    }
+    out = {clamp8(Y / y_scale + y_off), clamp8((B - Y) / (2 * (1 - kb)) / c_scale + 128),
+           clamp8((R - Y) / (2 * (1 - kr)) / c_scale + 128)};
+  }
+}
+
+FrameAccess::FrameAccess(GstVideoFrame* frame, const FrameFormat& format)
+    : frame_(frame), fmt_(format), width_(GST_VIDEO_FRAME_WIDTH(frame)), height_(GST_VIDEO_FRAME_HEIGHT(frame)) {
   const GstVideoFormatInfo* f = frame->info.finfo;
-  const int ncomp = grey_only_ ? 1 : 3;
-  for (int c = 0; c < ncomp; ++c)
+  for (int c = 0; c < fmt_.ncomp; ++c)
     comp_[c] = Comp{static_cast<uint8_t*>(GST_VIDEO_FRAME_COMP_DATA(frame, c)), GST_VIDEO_FRAME_COMP_STRIDE(frame, c),
                     GST_VIDEO_FRAME_COMP_PSTRIDE(frame, c), static_cast<int>(GST_VIDEO_FORMAT_INFO_W_SUB(f, c)),
                     static_cast<int>(GST_VIDEO_FORMAT_INFO_H_SUB(f, c))};
-  if (yuv_) {
-    gdouble kr, kb;
-    if (gst_video_color_matrix_get_Kr_Kb(frame->info.colorimetry.matrix, &kr, &kb)) {
-      kr_ = kr;
-      kb_ = kb;
-    }
-    if (frame->info.colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255) {
-      y_off_ = 0;
-      y_scale_ = 1.0 / 255;
-      c_scale_ = 1.0 / 255;
-    }
-  }
 }
 
 const cv::Mat& FrameAccess::grey(cv::Mat& scratch) {
   const Comp& y = comp_[0];
-  if (yuv_ || grey_only_) {
+  if (fmt_.layout != FrameFormat::Layout::Rgb) {
     if (y.pstride == 1) {
       scratch = cv::Mat(height_, width_, CV_8UC1, y.data, y.stride);  // the luma plane itself
       return scratch;
@@ -71,26 +87,34 @@ const cv::Mat& FrameAccess::grey(cv::Mat& scratch) {
 cv::Mat FrameAccess::crop_bgr(const cv::Rect& rect) const {
   const cv::Rect r = rect & cv::Rect(0, 0, width_, height_);
   cv::Mat out(r.size(), CV_8UC3);
-  for (int y = 0; y < r.height; ++y) {
-    cv::Vec3b* dst = out.ptr<cv::Vec3b>(y);
-    const int fy = r.y + y;
-    for (int x = 0; x < r.width; ++x) {
-      const int fx = r.x + x;
-      if (grey_only_) {
-        const uint8_t g = comp_[0].at(fx, fy);
-        dst[x] = {g, g, g};
-      } else if (!yuv_) {
-        dst[x] = {comp_[2].at(fx, fy), comp_[1].at(fx, fy), comp_[0].at(fx, fy)};
-      } else {
-        const double yy = (comp_[0].at(fx, fy) - y_off_) * y_scale_;
-        const double pb = (comp_[1].at(fx, fy) - 128.0) * c_scale_;
-        const double pr = (comp_[2].at(fx, fy) - 128.0) * c_scale_;
-        const double R = yy + 2 * (1 - kr_) * pr;
-        const double B = yy + 2 * (1 - kb_) * pb;
-        const double G = (yy - kr_ * R - kb_ * B) / (1 - kr_ - kb_);
-        dst[x] = {clamp8(B * 255), clamp8(G * 255), clamp8(R * 255)};
-      }
+  // One loop per layout, chosen before it: no per-pixel branch on the format.
+  const auto each = [&](auto pixel) {
+    for (int y = 0; y < r.height; ++y) {
+      cv::Vec3b* dst = out.ptr<cv::Vec3b>(y);
+      for (int x = 0; x < r.width; ++x) dst[x] = pixel(r.x + x, r.y + y);
     }
+  };
+  const Comp &c0 = comp_[0], &c1 = comp_[1], &c2 = comp_[2];
+  const FrameFormat& f = fmt_;
+  switch (f.layout) {
+    case FrameFormat::Layout::Grey:
+      each([&](int x, int y) {
+        const uint8_t g = c0.at(x, y);
+        return cv::Vec3b{g, g, g};
+      });
+      break;
+    case FrameFormat::Layout::Rgb: each([&](int x, int y) { return cv::Vec3b{c2.at(x, y), c1.at(x, y), c0.at(x, y)}; }); break;
+    case FrameFormat::Layout::Yuv:
+      each([&](int x, int y) {
+        const double yy = (c0.at(x, y) - f.y_off) * f.y_scale;
+        const double pb = (c1.at(x, y) - 128.0) * f.c_scale;
+        const double pr = (c2.at(x, y) - 128.0) * f.c_scale;
+        const double R = yy + 2 * (1 - f.kr) * pr;
+        const double B = yy + 2 * (1 - f.kb) * pb;
+        const double G = (yy - f.kr * R - f.kb * B) / (1 - f.kr - f.kb);
+        return cv::Vec3b{clamp8(B * 255), clamp8(G * 255), clamp8(R * 255)};
+      });
+      break;
   }
   return out;
 }
@@ -137,30 +161,14 @@ const cv::Mat& FrameAccess::bgr(cv::Mat& scratch) const {
   return scratch;
 }
 
-void FrameAccess::rgb_to_native(const cv::Vec3b& rgb, uint8_t out[3]) const {
-  const double R = rgb[0] / 255.0, G = rgb[1] / 255.0, B = rgb[2] / 255.0;
-  if (!yuv_ && !grey_only_) {
-    out[0] = rgb[0], out[1] = rgb[1], out[2] = rgb[2];
-    return;
-  }
-  const double Y = kr_ * R + (1 - kr_ - kb_) * G + kb_ * B;
-  out[0] = clamp8(Y / y_scale_ + y_off_);
-  out[1] = clamp8((B - Y) / (2 * (1 - kb_)) / c_scale_ + 128);
-  out[2] = clamp8((R - Y) / (2 * (1 - kr_)) / c_scale_ + 128);
-  if (grey_only_) out[0] = clamp8(Y * 255);
-}
-
-void FrameAccess::paint(const cv::Mat& mask, const cv::Rect& area, const Palette& rgb) {
-  uint8_t native[4][3];
-  for (size_t i = 0; i < rgb.size(); ++i) rgb_to_native(rgb[i], native[i]);
+void FrameAccess::paint(const cv::Mat& mask, const cv::Rect& area) {
   const cv::Rect a = area & cv::Rect(0, 0, width_, height_);
-  const int ncomp = grey_only_ ? 1 : 3;
   for (int y = a.y; y < a.y + a.height; ++y) {
     const uint8_t* m = mask.ptr<uint8_t>(y);
     for (int x = a.x; x < a.x + a.width; ++x) {
       if (!m[x]) continue;
       // Subsampled chroma is shared by neighbours: the last painted pixel of a block wins.
-      for (int c = 0; c < ncomp; ++c) comp_[c].at(x, y) = native[m[x]][c];
+      for (int c = 0; c < fmt_.ncomp; ++c) comp_[c].at(x, y) = fmt_.ink[m[x]][c];
     }
   }
 }

@@ -12,9 +12,22 @@ namespace feremotion {
 // The colours of the overlay, by mask value (index 0 = untouched).
 using Palette = std::array<cv::Vec3b, 4>;  // RGB
 
+// How one video format is read and painted, worked out once per caps (the element's set_info, as
+// gstgamma picks its per-format functions there), not per frame and per pixel.
+struct FrameFormat {
+  FrameFormat() = default;
+  FrameFormat(const GstVideoInfo& info, const Palette& palette);
+
+  enum class Layout { Yuv, Rgb, Grey } layout = Layout::Rgb;
+  int ncomp = 3;  // components painted: Y,U,V or R,G,B; GRAY8: Y only
+  // YUV -> RGB: Y' = (Y - y_off) * y_scale, Pb/Pr = (C - 128) * c_scale.
+  double kr = 0.299, kb = 0.114, y_off = 16, y_scale = 1.0 / 219, c_scale = 1.0 / 224;
+  std::array<std::array<uint8_t, 3>, 4> ink{};  // the palette in this format's components
+};
+
 class FrameAccess {
  public:
-  explicit FrameAccess(GstVideoFrame* frame);
+  FrameAccess(GstVideoFrame* frame, const FrameFormat& format);
 
   cv::Size size() const { return {width_, height_}; }
   // Grey at frame size: a view of the Y plane where there is one, else converted into scratch.
@@ -24,8 +37,8 @@ class FrameAccess {
   // The whole frame in BGR (for a colour detector), into scratch: OpenCV's BT.601 conversions for
   // the common YUV layouts (fast; the detector does not need the exact colorimetry), else crop_bgr.
   const cv::Mat& bgr(cv::Mat& scratch) const;
-  // Writes palette[m] into every pixel of `area` whose mask value m is non-zero.
-  void paint(const cv::Mat& mask, const cv::Rect& area, const Palette& rgb);
+  // Writes the format's ink[m] into every pixel of `area` whose mask value m is non-zero.
+  void paint(const cv::Mat& mask, const cv::Rect& area);
 
  private:
   struct Comp {
@@ -33,14 +46,10 @@ class FrameAccess {
     int stride, pstride, wsub, hsub;
     uint8_t& at(int x, int y) const { return data[(y >> hsub) * stride + (x >> wsub) * pstride]; }
   };
-  void rgb_to_native(const cv::Vec3b& rgb, uint8_t out[3]) const;
-
   GstVideoFrame* frame_;
+  const FrameFormat& fmt_;
   int width_, height_;
-  bool yuv_, grey_only_;
   std::array<Comp, 3> comp_{};  // Y,U,V or R,G,B (GRAY8: Y only)
-  // YUV -> RGB: Y' = (Y - y_off) * y_scale, Pb/Pr = (C - 128) * c_scale.
-  double kr_ = 0.299, kb_ = 0.114, y_off_ = 16, y_scale_ = 1.0 / 219, c_scale_ = 1.0 / 224;
 };
 
 }  // namespace feremotion

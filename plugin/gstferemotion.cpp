@@ -509,6 +509,13 @@ static void warn_frame_failed(GstFerEmotion* self, gint64 frame_number, const ch
                        frame_number, held));
 }
 
+/* The caps are fixed: how this format is read and painted is decided here, once. */
+static gboolean gst_feremotion_set_info(GstVideoFilter* filter, GstCaps*, GstVideoInfo* in_info, GstCaps*,
+                                        GstVideoInfo*) {
+  GST_FEREMOTION(filter)->cpp.engine.set_format(*in_info);
+  return TRUE;
+}
+
 static GstFlowReturn gst_feremotion_transform_frame_ip(GstVideoFilter* filter, GstVideoFrame* frame) {
   GstFerEmotion* self = GST_FEREMOTION(filter);
   feremotion::EngineSettings s = settings_of(self);
@@ -694,6 +701,7 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
 
   trans_class->start = GST_DEBUG_FUNCPTR(gst_feremotion_start);
   trans_class->stop = GST_DEBUG_FUNCPTR(gst_feremotion_stop);
+  filter_class->set_info = GST_DEBUG_FUNCPTR(gst_feremotion_set_info);
   filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gst_feremotion_transform_frame_ip);
 
   gst_type_mark_as_plugin_api(gst_feremotion_detector_get_type(), static_cast<GstPluginAPIFlags>(0));
