@@ -56,8 +56,8 @@ class HaarDetector : public FaceDetector {
     if (frame.channels() == 1) grey = frame;
     else cv::cvtColor(frame, grey, frame.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
     // The frame is shrunk until the smallest face wanted just fills the cascade's 24 px window, so
-    // the scale ladder starts at that size on a smaller image (30 px faces: 0.8; a 640x480 search
-    // went from 20.1 to 17.5 ms). Frames larger than input_size are searched at that size.
+    // the scale ladder starts at that size on a smaller image (30 px faces: 0.8), which is faster.
+    // Frames larger than input_size are searched at that size.
     const int side = std::max(grey.cols, grey.rows);
     double scale = std::min(1.0, double(kCascadeWindow) / std::max(kCascadeWindow, opts_.min_face_size));
     const int input_size = opts_.input_size < 0 ? kHaarInputSize : opts_.input_size;
