@@ -215,15 +215,6 @@ static fer::Precision core_precision(GstFerEmotionPrecision p) {
   return fer::Precision::Auto;
 }
 
-static fer::YunetRuntime yunet_runtime(GstFerEmotionPrecision p) {
-  switch (p) {
-    case GST_FEREMOTION_PRECISION_FP32: return fer::YunetRuntime::Fp32;
-    case GST_FEREMOTION_PRECISION_BF16: return fer::YunetRuntime::Bf16;
-    case GST_FEREMOTION_PRECISION_AUTO: break;
-  }
-  return fer::YunetRuntime::Auto;
-}
-
 static fer::DetectorKind core_detector(GstFerEmotionDetector d) {
   switch (d) {
     case GST_FEREMOTION_DETECTOR_NONE: return fer::DetectorKind::None;
@@ -247,7 +238,10 @@ static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
   s.detector.score_threshold = static_cast<float>(self->score_threshold);
   s.detector.nms_threshold = static_cast<float>(self->nms_threshold);
   s.detector.input_size = self->detection_size;
-  s.detector.yunet_runtime = yunet_runtime(self->precision);
+  // One precision property for both networks: YuNet runs in what the classifier runs in.
+  s.detector.yunet_runtime = s.precision == fer::Precision::Fp32   ? fer::YunetRuntime::Fp32
+                             : s.precision == fer::Precision::Bf16 ? fer::YunetRuntime::Bf16
+                                                                   : fer::YunetRuntime::Auto;
   s.analyzer.align = self->align;
   s.align_from_model = !self->align_set;
   s.analyzer.interval = self->interval;
