@@ -50,8 +50,14 @@ TEST_F(Element, ModelFileDeletedOrReplacedWhilePlaying) {
   const int before = feremotion::model_load_count();
   gst_harness_set(h, "feremotion", "model", path.c_str(), nullptr);  // a good file again: swapped in
   EXPECT_EQ(push_frames(h, 3, 32 * 32 * 3), 3);
+  // The load runs in the background, after the bad file's if that one is still loading; stopping
+  // drops a load not yet begun, so wait for it (frames keep flowing) before tearing down.
+  for (int i = 0; i < 200 && feremotion::model_load_count() == before; ++i) {
+    push_frames(h, 1, 32 * 32 * 3);
+    g_usleep(50 * 1000);
+  }
   EXPECT_EQ(error_text(h->element), "") << "a bad model while playing is a warning";
-  gst_harness_teardown(h);  // joins the background load
+  gst_harness_teardown(h);
   EXPECT_EQ(feremotion::model_load_count() - before, 1);
 }
 
