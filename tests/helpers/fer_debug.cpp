@@ -1,9 +1,9 @@
 // Test driver over the core's public API, so Python tests can compare numbers with PyTorch:
 //   fer_debug info MODEL                      -> JSON with arch, classes, input size, kind
-//   fer_debug logits MODEL IN.f32 OUT.f32 [PRECISION]  -> raw float32 N*3*S*S in, N*C logits out
+//   fer_debug logits MODEL IN.f32 OUT.f32 [PRECISION]  -> raw float32 N*channels*S*S in, N*C logits out
 //   fer_debug preprocess IMAGE SIDE OUT.f32   -> the CHW tensor the classifier would see
 //   fer_debug resave MODEL OUT.pth            -> the project's format, written by C++
-//   fer_debug create ARCH SIZE OUT.pth        -> an untrained model (five default classes)
+//   fer_debug create ARCH SIZE OUT.pth [CHANNELS] -> an untrained model (five default classes)
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -41,17 +41,17 @@ int run(int argc, char** argv) {
   if (cmd == "info" && argc == 3) {
     auto m = fer::Classifier::load(argv[2], trusted());
     const auto& i = m->info();
-    std::cout << nlohmann::json{{"arch", i.arch}, {"classes", i.classes}, {"input_size", i.input_size},
+    std::cout << nlohmann::json{{"arch", i.arch}, {"classes", i.classes}, {"input_size", i.input_size}, {"channels", i.channels},
                                 {"kind", fer::model_kind_name(i.kind)}, {"mean", i.mean}, {"std", i.std},
                                 {"training", nlohmann::json::parse(i.training_json)}}.dump()
               << "\n";
   } else if (cmd == "logits" && (argc == 5 || argc == 6)) {
     auto m = fer::Classifier::load(argv[2], trusted());
     m->set_precision(fer::parse_precision(argc == 6 ? argv[5] : "fp32"));
-    const int s = m->info().input_size;
+    const int s = m->info().input_size, c = m->info().channels;
     std::vector<float> x = read_floats(argv[3]);
-    const int n = static_cast<int>(x.size() / (3 * s * s));
-    const int dims[4] = {n, 3, s, s};
+    const int n = static_cast<int>(x.size() / (c * s * s));
+    const int dims[4] = {n, c, s, s};
     const cv::Mat blob(4, dims, CV_32F, x.data());
     const cv::Mat z = m->logits(blob);
     write_floats(argv[4], z.ptr<float>(), z.total());
@@ -64,8 +64,9 @@ int run(int argc, char** argv) {
     write_floats(argv[4], out.data(), out.size());
   } else if (cmd == "resave" && argc == 4) {
     fer::Classifier::load(argv[2], trusted())->save(argv[3], R"({"note": "written by fer_debug", "epochs": 0})");
-  } else if (cmd == "create" && argc == 5) {
-    fer::Classifier::create(argv[2], fer::default_classes(), std::stoi(argv[3]))->save(argv[4]);
+  } else if (cmd == "create" && (argc == 5 || argc == 6)) {
+    fer::Classifier::create(argv[2], fer::default_classes(), std::stoi(argv[3]), "cpu", argc == 6 ? std::stoi(argv[5]) : 3)
+        ->save(argv[4]);
   } else {
     std::cerr << "usage: fer_debug info|logits|preprocess|resave|create ...\n";
     return 64;

@@ -40,11 +40,16 @@ int main(int argc, char** argv) {
   app.add_option("--margin", o.margin, "grow detected face boxes by this fraction")->capture_default_str();
   app.add_flag("--align", o.align, "turn faces so the eyes are level, as the element's align=true (yunet)");
 
-  app.add_option("--arch", o.arch, "resnet18, resnet34 or resnet50")
-      ->check(CLI::IsMember({"resnet18", "resnet34", "resnet50"}))->capture_default_str();
-  app.add_option("--init", o.init, "start from these weights (torchvision ImageNet .pth or a feremotion model)");
-  app.add_option("--input-size", o.input_size, "square input side in pixels")->check(CLI::Range(16, 1024))
-      ->capture_default_str();
+  app.add_option("--arch", o.arch, "resnet18, resnet34, resnet50, xception2 (FER2013's big_XCEPTION) or "
+                 "xception3 [default: --init's, else resnet50]")
+      ->check(CLI::IsMember({"resnet18", "resnet34", "resnet50", "xception2", "xception3"}));
+  app.add_option("--init", o.init, "start from these weights (torchvision ImageNet .pth, or a feremotion model such "
+                 "as fer-import's, whose input size, colour and normalisation are kept)");
+  app.add_option("--input-size", o.input_size, "square input side in pixels [default: --init's, else 224]")
+      ->check(CLI::Range(16, 1024));
+  app.add_flag_function("--grey", [&o](int64_t) { o.channels = 1; },
+                        "train on grey faces (0.2989 R + 0.5870 G + 0.1140 B), as FER2013 models [default: --init's, "
+                        "else colour]");
   app.add_flag("--no-augment", no_augment, "train on resized images only");
   app.add_option("--crop-scale", a.scale_min, "RandomResizedCrop's smallest area fraction")
       ->check(CLI::Range(0.01, 1.0))->capture_default_str();

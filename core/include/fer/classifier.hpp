@@ -17,9 +17,11 @@ class Classifier {
  public:
   // Loads any of the three kinds of file (see model_loader); throws fer::ModelError.
   static std::shared_ptr<Classifier> load(const std::string& path, const LoadOptions& options = {});
-  // A freshly initialised ResNet (torchvision's initialisation), for training and benchmarks.
+  // A freshly initialised network (torchvision's initialisation), for training and benchmarks;
+  // channels 1: grey input.
   static std::shared_ptr<Classifier> create(const std::string& arch, const std::vector<std::string>& classes,
-                                            int input_size = 224, const std::string& device = "cpu");
+                                            int input_size = 224, const std::string& device = "cpu",
+                                            int channels = 3);
   ~Classifier();
   Classifier(const Classifier&) = delete;
   Classifier& operator=(const Classifier&) = delete;
@@ -30,10 +32,10 @@ class Classifier {
   uint64_t id() const { return id_; }
   size_t num_classes() const { return info().classes.size(); }
 
-  // BGR (or grey) crops of any size -> N x 3 x S x S float blob (cv::dnn layout),
+  // BGR (or grey) crops of any size -> N x channels x S x S float blob (cv::dnn layout),
   // the same numbers torchvision's Resize/ToTensor/Normalize gives on a PIL image.
   cv::Mat preprocess(const std::vector<cv::Mat>& crops) const;
-  // N x 3 x S x S blob -> N x C raw logits (CV_32F).
+  // N x channels x S x S blob -> N x C raw logits (CV_32F).
   cv::Mat logits(const cv::Mat& blob) const;
   // Crops -> one probability vector per crop (softmax of the logits).
   std::vector<std::vector<float>> classify(const std::vector<cv::Mat>& crops) const;

@@ -25,6 +25,12 @@ void check_class_names(const std::vector<std::string>& names, const std::string&
 
 inline constexpr std::array<float, 3> kImageNetMean{0.485f, 0.456f, 0.406f};
 inline constexpr std::array<float, 3> kImageNetStd{0.229f, 0.224f, 0.225f};
+// A new model's normalisation: ImageNet's for RGB (torchvision's), (g - 0.5) / 0.5 for grey (FER2013's).
+inline std::array<float, 3> default_mean(int channels) { return channels == 1 ? std::array<float, 3>{0.5f} : kImageNetMean; }
+inline std::array<float, 3> default_std(int channels) { return channels == 1 ? std::array<float, 3>{0.5f} : kImageNetStd; }
+// Grey = 0.2989 R + 0.5870 G + 0.1140 B: TensorFlow's rgb_to_grayscale, what FER2013 models were
+// trained with (PIL's "L" rounds to 0.299/0.587/0.114).
+inline constexpr std::array<float, 3> kGreyWeights{0.2989f, 0.5870f, 0.1140f};
 
 enum class ModelKind { Feremotion, StateDict, TorchScript };
 
@@ -55,7 +61,8 @@ struct ModelInfo {
   std::string arch;                  // "resnet50", ...; "torchscript" for scripted modules
   std::vector<std::string> classes;  // one name per logit
   int input_size = 224;              // square side the crops are resized to
-  std::array<float, 3> mean = kImageNetMean;
+  int channels = 3;                  // 3: RGB; 1: grey (kGreyWeights), as FER2013 models take faces
+  std::array<float, 3> mean = kImageNetMean;  // per channel (the first `channels` count)
   std::array<float, 3> std = kImageNetStd;
   std::string training_json;         // free-form training info, "{}" when absent
   TrainingCrop crop;                 // from training_json's "crop"

@@ -12,8 +12,8 @@ namespace fer {
 cv::Mat pil_resize_bilinear(const cv::Mat& src, cv::Size size);
 
 // BGR/grey/BGRA crop -> RGB resized to side x side -> (x/255 - mean)/std, written as CHW floats
-// to dst (3*side*side values).
+// to dst (channels*side*side values). channels 1: one grey plane, kGreyWeights of the resized RGB.
 void crop_to_chw(const cv::Mat& crop, int side, const std::array<float, 3>& mean,
-                 const std::array<float, 3>& std, float* dst);
+                 const std::array<float, 3>& std, float* dst, int channels = 3);
 
 }  // namespace fer

@@ -49,21 +49,22 @@ void Classifier::set_precision(Precision precision) { prepare_inference(*impl_, 
 void Classifier::set_threads(int threads) { set_inference_threads(threads); }
 
 cv::Mat Classifier::preprocess(const std::vector<cv::Mat>& crops) const {
-  const int s = impl_->info.input_size;
-  const int dims[4] = {static_cast<int>(crops.size()), 3, s, s};
+  const ModelInfo& info = impl_->info;
+  const int s = info.input_size;
+  const int dims[4] = {static_cast<int>(crops.size()), info.channels, s, s};
   cv::Mat blob(4, dims, CV_32F);
   for (size_t i = 0; i < crops.size(); ++i)
-    crop_to_chw(crops[i], s, impl_->info.mean, impl_->info.std, blob.ptr<float>(static_cast<int>(i)));
+    crop_to_chw(crops[i], s, info.mean, info.std, blob.ptr<float>(static_cast<int>(i)), info.channels);
   return blob;
 }
 
 cv::Mat Classifier::logits(const cv::Mat& blob) const {
-  CV_Assert(blob.dims == 4 && blob.type() == CV_32F && blob.isContinuous() && blob.size[1] == 3);
+  CV_Assert(blob.dims == 4 && blob.type() == CV_32F && blob.isContinuous() && blob.size[1] == impl_->info.channels);
   const int n = blob.size[0];
   if (n == 0) return cv::Mat(0, static_cast<int>(num_classes()), CV_32F);
   torch::InferenceMode guard;
   const auto input = torch::from_blob(const_cast<float*>(blob.ptr<float>()),
-                                      {n, 3, blob.size[2], blob.size[3]}, torch::kFloat32);
+                                      {n, blob.size[1], blob.size[2], blob.size[3]}, torch::kFloat32);
   const torch::Tensor out = impl_->forward(input).to(torch::kCPU, torch::kFloat32).contiguous();
   cv::Mat result(n, static_cast<int>(out.size(1)), CV_32F);
   std::copy_n(out.data_ptr<float>(), out.numel(), result.ptr<float>());

@@ -1,5 +1,7 @@
 #include "folded_resnet.hpp"
 
+#include "fold_batchnorm.hpp"
+
 #include <array>
 #include <fstream>
 #include <map>
@@ -14,25 +16,15 @@ torch::Tensor FoldedResNet::Conv::operator()(const torch::Tensor& x) const {
 
 FoldedResNet::Conv FoldedResNet::fold(const StateDict& sd, const std::string& conv, const std::string& bn,
                                       int64_t stride) const {
-  torch::NoGradGuard no_grad;
-  const auto& w = sd.at(conv + ".weight");
-  const auto scale = sd.at(bn + ".weight") / torch::sqrt(sd.at(bn + ".running_var") + 1e-5);
   Conv c;
   c.stride = stride;
-  c.padding = w.size(2) / 2;
-  const auto folded_w = (w * scale.view({-1, 1, 1, 1})).to(torch::kFloat32).contiguous();
-  const auto folded_b = (sd.at(bn + ".bias") - sd.at(bn + ".running_mean") * scale).to(torch::kFloat32).contiguous();
+  c.padding = sd.at(conv + ".weight").size(2) / 2;
   if (packed_) {
-    auto& d = c.dnnl;
-    d.w.assign(folded_w.data_ptr<float>(), folded_w.data_ptr<float>() + folded_w.numel());
-    d.b.assign(folded_b.data_ptr<float>(), folded_b.data_ptr<float>() + folded_b.numel());  // fp32 in bf16 too
-    d.out = static_cast<int>(w.size(0));
-    d.in = static_cast<int>(w.size(1));
-    d.k = static_cast<int>(w.size(2));
-    d.stride = static_cast<int>(stride);
+    c.dnnl = folded_conv(sd, conv, bn, static_cast<int>(stride));
   } else {
-    c.w = folded_w.to(device_, dtype_).contiguous(torch::MemoryFormat::ChannelsLast);
-    c.b = folded_b.to(device_, dtype_);
+    const auto [w, b] = fold_batchnorm(sd, conv, bn);
+    c.w = w.to(device_, dtype_).contiguous(torch::MemoryFormat::ChannelsLast);
+    c.b = b.to(device_, dtype_);
   }
   return c;
 }
@@ -99,7 +91,7 @@ torch::Tensor FoldedResNet::forward_onednn(const torch::Tensor& input) const {
     plan.graph = std::make_unique<onednn::Graph>(
         dtype_ == torch::kBFloat16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32, graphs_->context);
     auto& g = *plan.graph;
-    plan.input = g.external({shape[0], 3, shape[1], shape[2]}, dnnl::memory::data_type::f32, tag::nchw);
+    plan.input = g.external({shape[0], x.size(1), shape[1], shape[2]}, dnnl::memory::data_type::f32, tag::nchw);
     auto a = g.max_pool(g.conv(stem_.dnnl, g.reorder(plan.input, tag::nchw), true), 3, 2, 1);
     for (const auto& b : blocks_) {
       // The last convolution adds onto the shortcut in place, then ReLU: one pass, no extra buffer.

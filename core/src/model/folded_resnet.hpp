@@ -13,6 +13,7 @@
 
 #include <torch/torch.h>
 
+#include "emotion_net.hpp"
 #include "runtime/onednn_graph.hpp"
 #include "resnet.hpp"
 #include "runtime/cpu_features.hpp"
@@ -20,12 +21,11 @@
 
 namespace fer {
 
-class FoldedResNet {
+class FoldedResNet : public FoldedNet {
  public:
   FoldedResNet(const ResNetSpec& spec, const StateDict& sd, torch::ScalarType dtype, torch::Device device);
-  ~FoldedResNet();
-  // float32 NCHW in, float32 logits out, whatever the internal precision.
-  torch::Tensor forward(const torch::Tensor& x) const;
+  ~FoldedResNet() override;
+  torch::Tensor forward(const torch::Tensor& x) const override;
   torch::ScalarType dtype() const { return dtype_; }
 
  private:

@@ -11,7 +11,9 @@
 #include "checkpoint/checkpoint_error.hpp"
 #include "fer/errors.hpp"
 #include "fer/input_file.hpp"
+#include "architectures.hpp"
 #include "model_loader.hpp"
+#include "model_metadata.hpp"
 #include "network.hpp"
 #include "state_dict.hpp"
 #include "tensor_convert.hpp"
@@ -20,13 +22,6 @@ namespace fer {
 namespace {
 
 using pickle::Value;
-
-const Value* find(const Value& dict, const std::string& key) {
-  if (dict.kind != Value::Kind::Dict) return nullptr;
-  for (const auto& [k, v] : dict.dict)
-    if (k && k->kind == Value::Kind::String && k->s == key) return v.get();
-  return nullptr;
-}
 
 bool is_tensor_dict(const Value& v) {
   if (v.kind != Value::Kind::Dict || v.dict.empty()) return false;
@@ -44,83 +39,7 @@ std::string describe_keys(const Value& dict) {
   return out;
 }
 
-std::vector<std::string> string_list(const Value& v, const char* what) {
-  std::vector<std::string> out;
-  if (v.kind != Value::Kind::List && v.kind != Value::Kind::Tuple)
-    throw std::runtime_error(std::string("'") + what + "' is not a list");
-  for (const auto& item : v.items) {
-    if (!item || item->kind != Value::Kind::String) throw std::runtime_error(std::string("'") + what + "' holds a non-string");
-    out.push_back(item->s);
-  }
-  return out;
-}
-
-std::array<float, 3> triple(const Value& v, const char* what) {
-  if ((v.kind != Value::Kind::List && v.kind != Value::Kind::Tuple) || v.items.size() != 3)
-    throw std::runtime_error(std::string("'") + what + "' is not a list of three numbers");
-  std::array<float, 3> out{};
-  for (int i = 0; i < 3; ++i) {
-    const Value& x = *v.items[i];
-    if (x.kind == Value::Kind::Float) out[i] = static_cast<float>(x.f);
-    else if (x.kind == Value::Kind::Int) out[i] = static_cast<float>(x.i);
-    else throw std::runtime_error(std::string("'") + what + "' holds a non-number");
-  }
-  return out;
-}
-
-nlohmann::json to_json(const Value& v, int depth = 0) {
-  if (depth > 64) return nullptr;
-  switch (v.kind) {
-    case Value::Kind::Bool: return v.b;
-    case Value::Kind::Int: return v.i;
-    case Value::Kind::Float: return v.f;
-    case Value::Kind::String: return v.s;
-    case Value::Kind::List:
-    case Value::Kind::Tuple: {
-      auto arr = nlohmann::json::array();
-      for (const auto& item : v.items) arr.push_back(item ? to_json(*item, depth + 1) : nullptr);
-      return arr;
-    }
-    case Value::Kind::Dict: {
-      auto obj = nlohmann::json::object();
-      for (const auto& [k, x] : v.dict)
-        if (k && k->kind == Value::Kind::String) obj[k->s] = x ? to_json(*x, depth + 1) : nullptr;
-      return obj;
-    }
-    default: return nullptr;
-  }
-}
-
-// {"crop": {"detector": "haar", "margin": 0.1, "align": false}}; anything else is "not recorded".
-TrainingCrop training_crop(const nlohmann::json& training) {
-  TrainingCrop c;
-  const auto it = training.is_object() ? training.find("crop") : training.end();
-  if (it == training.end() || !it->is_object()) return c;
-  const auto& j = *it;
-  if (j.contains("detector") && j["detector"].is_string()) c.detector = j["detector"].get<std::string>();
-  if (j.contains("margin") && j["margin"].is_number()) c.margin = std::clamp(j["margin"].get<double>(), 0.0, 1.0);
-  if (j.contains("align") && j["align"].is_boolean()) c.align = j["align"].get<bool>();
-  c.recorded = true;
-  return c;
-}
-
-// Fills info from the project's dict; keys another tool's checkpoint may lack stay default.
-void read_metadata(const Value& root, ModelInfo& info) {
-  if (const Value* v = find(root, "classes")) info.classes = string_list(*v, "classes");
-  if (const Value* v = find(root, "input_size"); v && v->kind == Value::Kind::Int) info.input_size = static_cast<int>(v->i);
-  if (const Value* v = find(root, "mean")) info.mean = triple(*v, "mean");
-  if (const Value* v = find(root, "std")) info.std = triple(*v, "std");
-  if (const Value* v = find(root, "training")) {
-    const auto training = to_json(*v);
-    info.training_json = training.dump();
-    info.crop = training_crop(training);
-  }
-  if (const Value* v = find(root, "format_version"); v && v->kind == Value::Kind::Int && v->i > kModelFormatVersion)
-    throw std::runtime_error("it was written by a newer feremotion (format " + std::to_string(v->i) +
-                             ", this build reads up to " + std::to_string(kModelFormatVersion) + "); update feremotion");
-}
-
-void load_resnet(Classifier::Impl& net, const RawCheckpoint& raw) {
+void load_network(Classifier::Impl& net, const RawCheckpoint& raw) {
   const Value& root = *raw.root;
   const Value* sd_value = &root;
   net.info.kind = ModelKind::StateDict;
@@ -140,13 +59,21 @@ void load_resnet(Classifier::Impl& net, const RawCheckpoint& raw) {
     }
   }
   StateDict sd = strip_module_prefix(state_dict_from_checkpoint(raw, *sd_value));
-  const ResNetSpec& spec = infer_resnet(sd);
-  if (const Value* a = find(root, "arch"); a && a->kind == Value::Kind::String && a->s != spec.name)
-    throw std::runtime_error("it says arch '" + a->s + "' but its weights are those of " + spec.name);
-  net.info.arch = spec.name;
-  net.resnet = ResNet(spec, infer_num_classes(sd));
-  load_state_dict(*net.resnet, sd);
-  net.resnet->eval();
+  const std::string arch = infer_architecture(sd);
+  if (const Value* a = find(root, "arch"); a && a->kind == Value::Kind::String && a->s != arch)
+    throw std::runtime_error("it says arch '" + a->s + "' but its weights are those of " + arch);
+  const int64_t channels = infer_input_channels(sd);
+  if (net.info.kind == ModelKind::Feremotion && channels != net.info.channels)
+    throw std::runtime_error("it says input_channels " + std::to_string(net.info.channels) +
+                             " but its first convolution takes " + std::to_string(channels));
+  if (channels != 1 && channels != 3)
+    throw std::runtime_error("its first convolution takes " + std::to_string(channels) +
+                             " channels; only 1 (grey) and 3 (RGB) inputs exist");
+  net.info.arch = arch;
+  net.info.channels = static_cast<int>(channels);
+  net.net = make_network(arch, infer_num_classes(sd), channels);
+  load_state_dict(*net.net, sd);
+  net.net->eval();
 }
 
 void load_torchscript(Classifier::Impl& net, const std::string& bytes) {
@@ -163,8 +90,8 @@ void finish_info(Classifier::Impl& net, const LoadOptions& opts) {
   if (info.input_size < 16 || info.input_size > 1024)
     throw std::runtime_error("input size " + std::to_string(info.input_size) + " is outside 16..1024");
   int64_t outputs = 0;
-  if (net.resnet) {
-    outputs = infer_num_classes(state_dict_of(*net.resnet));
+  if (net.net) {
+    outputs = infer_num_classes(state_dict_of(*net.net));
   } else {
     torch::InferenceMode guard;
     const auto probe = net.forward(torch::zeros({1, 3, info.input_size, info.input_size}));
@@ -209,10 +136,10 @@ std::shared_ptr<Classifier> load_classifier_bytes(std::string bytes, const std::
       load_torchscript(*net, zip.bytes());
     } else {
       const RawCheckpoint raw = read_raw_checkpoint(std::move(zip));
-      load_resnet(*net, raw);
+      load_network(*net, raw);
     }
     finish_info(*net, opts);
-    if (net->resnet) net->resnet->to(net->device);
+    if (net->net) net->net->to(net->device);
     if (net->script) net->script->to(net->device);
     prepare_inference(*net, opts.precision);
   } catch (const ModelError& e) {
@@ -232,18 +159,21 @@ std::shared_ptr<Classifier> Classifier::load(const std::string& path, const Load
 }
 
 std::shared_ptr<Classifier> Classifier::create(const std::string& arch, const std::vector<std::string>& classes,
-                                               int input_size, const std::string& device) {
+                                               int input_size, const std::string& device, int channels) {
   if (classes.empty()) throw std::invalid_argument("a classifier needs at least one class");
   auto net = std::make_unique<Impl>();
   net->info.kind = ModelKind::Feremotion;
   net->info.arch = arch;
   net->info.classes = classes;
   net->info.input_size = input_size;
+  net->info.channels = channels;
+  net->info.mean = default_mean(channels);
+  net->info.std = default_std(channels);
   net->info.training_json = "{}";
   net->device = parse_device(device);
-  net->resnet = ResNet(resnet_spec(arch), static_cast<int64_t>(classes.size()));
-  net->resnet->eval();
-  net->resnet->to(net->device);
+  net->net = make_network(arch, static_cast<int64_t>(classes.size()), channels);
+  net->net->eval();
+  net->net->to(net->device);
   return std::make_shared<Classifier>(std::move(net));
 }
 

@@ -1,5 +1,5 @@
 // The project's model file: a zip pickle that Python's torch.load reads as a plain dict
-// {state_dict, arch, classes, input_size, mean, std, format_version, training}.
+// {state_dict, arch, classes, input_size, input_channels, mean, std, format_version, training}.
 #include <cstdio>
 #include <fstream>
 
@@ -43,17 +43,19 @@ std::vector<char> serialize_model(const ModelInfo& info, const torch::nn::Module
   for (const auto& [k, v] : state_dict_of(model)) sd.insert(k, v.detach().to(torch::kCPU).contiguous());
   auto classes = any_list();
   for (const auto& c : info.classes) classes.push_back(c);
-  auto mean = any_list(), stdv = any_list();
-  for (int i = 0; i < 3; ++i) {
+  auto mean = any_list(), stdv = any_list();  // one number per input channel, as Normalize takes them
+  for (int i = 0; i < info.channels; ++i) {
     mean.push_back(static_cast<double>(info.mean[i]));
     stdv.push_back(static_cast<double>(info.std[i]));
   }
   auto root = any_dict();
   root.insert("format", std::string("feremotion"));
-  root.insert("format_version", static_cast<int64_t>(kModelFormatVersion));
+  // Version 2 only where a version-1 reader would go wrong (grey input): others stay readable by older builds.
+  root.insert("format_version", static_cast<int64_t>(info.channels == 3 ? 1 : kModelFormatVersion));
   root.insert("arch", info.arch);
   root.insert("classes", classes);
   root.insert("input_size", static_cast<int64_t>(info.input_size));
+  root.insert("input_channels", static_cast<int64_t>(info.channels));
   root.insert("mean", mean);
   root.insert("std", stdv);
   root.insert("training", from_json(nlohmann::json::parse(info.training_json.empty() ? "{}" : info.training_json)));
@@ -73,11 +75,11 @@ void save_model_file(const std::string& path, const ModelInfo& info, const torch
 }
 
 void Classifier::save(const std::string& path, const std::string& training_json) const {
-  if (!impl_->resnet)
+  if (!impl_->net)
     throw ModelError("cannot save '" + path + "': TorchScript models are kept in their own format");
   ModelInfo info = impl_->info;
   info.training_json = training_json;
-  save_model_file(path, info, *impl_->resnet);
+  save_model_file(path, info, *impl_->net);
 }
 
 }  // namespace fer

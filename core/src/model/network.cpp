@@ -1,7 +1,9 @@
 #include "network.hpp"
 
+#include "architectures.hpp"
 #include "fer/errors.hpp"
 
+#include "runtime/cpu_features.hpp"
 #include "runtime/inference_threads.hpp"
 
 namespace fer {
@@ -24,7 +26,7 @@ torch::Tensor Classifier::Impl::forward(const torch::Tensor& input) {
   prepare_inference_thread();
   const torch::Tensor x = input.to(device);
   if (folded) return folded->forward(x);
-  if (resnet) return resnet->forward(x);
+  if (net) return net->forward(x);
   return script->forward({x}).toTensor();
 }
 
@@ -36,12 +38,11 @@ void prepare_inference(Classifier::Impl& impl, Precision precision) {
   }
   const bool bf16 = precision == Precision::Bf16 ||
                     (precision == Precision::Auto && impl.device.is_cpu() && cpu_has_native_bf16());
-  if (bf16 && impl.device.is_cpu() && impl.resnet) require_bf16_kernels("precision bf16");
+  if (bf16 && impl.device.is_cpu() && impl.net) require_bf16_kernels("precision bf16");
   impl.info.precision = bf16 ? "bf16" : "fp32";
   impl.folded.reset();
-  if (!impl.resnet) return;  // TorchScript runs as it was saved
-  impl.folded.emplace(resnet_spec(impl.info.arch), state_dict_of(*impl.resnet), bf16 ? torch::kBFloat16 : torch::kFloat32,
-                      impl.device);
+  if (!impl.net) return;  // TorchScript runs as it was saved
+  impl.folded = fold_network(impl.info.arch, state_dict_of(*impl.net), bf16, impl.device);
 }
 
 }  // namespace fer

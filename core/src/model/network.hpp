@@ -1,4 +1,4 @@
-// The loaded network behind fer::Classifier: a C++ ResNet or a TorchScript module.
+// The loaded network behind fer::Classifier: one of the core's architectures or a TorchScript module.
 #pragma once
 
 #include <optional>
@@ -7,22 +7,21 @@
 #include <torch/torch.h>
 
 #include "fer/classifier.hpp"
-#include "folded_resnet.hpp"
-#include "resnet.hpp"
+#include "emotion_net.hpp"
 
 namespace fer {
 
 struct Classifier::Impl {
   ModelInfo info;
-  ResNet resnet{nullptr};                  // set for ModelKind::Feremotion and StateDict
+  std::shared_ptr<EmotionNet> net;           // set for ModelKind::Feremotion and StateDict
   std::optional<torch::jit::Module> script;  // set for ModelKind::TorchScript
-  std::optional<FoldedResNet> folded;        // the fast inference copy of resnet
+  std::unique_ptr<FoldedNet> folded;         // the fast inference copy of net
   torch::Device device{torch::kCPU};
 
   torch::Tensor forward(const torch::Tensor& input);
 };
 
-// Builds impl.folded from impl.resnet at the precision asked ("auto": bf16 where the CPU has
+// Builds impl.folded from impl.net at the precision asked ("auto": bf16 where the CPU has
 // native bf16, else fp32) and records it in impl.info.precision.
 void prepare_inference(Classifier::Impl& impl, Precision precision);
 

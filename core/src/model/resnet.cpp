@@ -21,6 +21,12 @@ const ResNetSpec& resnet_spec(const std::string& arch) {
                               "' (known: resnet18, resnet34, resnet50, resnet101, resnet152)");
 }
 
+bool is_resnet(const std::string& arch) {
+  for (const auto& s : resnet_specs())
+    if (s.name == arch) return true;
+  return false;
+}
+
 namespace {
 
 nn::Conv2d conv(int64_t in, int64_t out, int64_t k, int64_t stride) {
@@ -69,8 +75,8 @@ TORCH_MODULE(Block);
 
 }  // namespace
 
-ResNetImpl::ResNetImpl(const ResNetSpec& spec, int64_t num_classes) : spec_(spec) {
-  conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(3, 64, 7).stride(2).padding(3).bias(false)));
+ResNetImpl::ResNetImpl(const ResNetSpec& spec, int64_t num_classes, int64_t in_channels) : spec_(spec) {
+  conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(in_channels, 64, 7).stride(2).padding(3).bias(false)));
   bn1 = register_module("bn1", nn::BatchNorm2d(64));
   layer1 = register_module("layer1", make_stage(64, spec.layers[0], 1));
   layer2 = register_module("layer2", make_stage(128, spec.layers[1], 2));

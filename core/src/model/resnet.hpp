@@ -8,6 +8,8 @@
 
 #include <torch/torch.h>
 
+#include "emotion_net.hpp"
+
 namespace fer {
 
 struct ResNetSpec {
@@ -20,10 +22,13 @@ struct ResNetSpec {
 const ResNetSpec& resnet_spec(const std::string& arch);
 const std::vector<ResNetSpec>& resnet_specs();
 
-class ResNetImpl : public torch::nn::Module {
+bool is_resnet(const std::string& arch);
+
+class ResNetImpl : public EmotionNet {
  public:
-  ResNetImpl(const ResNetSpec& spec, int64_t num_classes);
-  torch::Tensor forward(torch::Tensor x);
+  // in_channels: 3 (torchvision's) or 1 for grey input.
+  ResNetImpl(const ResNetSpec& spec, int64_t num_classes, int64_t in_channels = 3);
+  torch::Tensor forward(torch::Tensor x) override;
 
  private:
   torch::nn::Sequential make_stage(int64_t planes, int blocks, int64_t stride);
@@ -35,6 +40,5 @@ class ResNetImpl : public torch::nn::Module {
   torch::nn::Sequential layer1{nullptr}, layer2{nullptr}, layer3{nullptr}, layer4{nullptr};
   torch::nn::Linear fc{nullptr};
 };
-TORCH_MODULE(ResNet);
 
 }  // namespace fer

@@ -35,13 +35,6 @@ const ResNetSpec& infer_resnet(const StateDict& sd) {
   throw std::runtime_error(msg.str());
 }
 
-int64_t infer_num_classes(const StateDict& sd) {
-  const auto it = sd.find("fc.weight");
-  if (it == sd.end() || it->second.dim() != 2)
-    throw std::runtime_error("fc.weight is missing or not a matrix, so the class count is unknown");
-  return it->second.size(0);
-}
-
 namespace {
 
 std::string join_some(const std::vector<std::string>& names) {

@@ -18,7 +18,6 @@ StateDict strip_module_prefix(StateDict sd);
 // Which ResNet these keys describe, from the block counts and the presence of conv3;
 // throws std::runtime_error saying what was found when none fits.
 const ResNetSpec& infer_resnet(const StateDict& sd);
-int64_t infer_num_classes(const StateDict& sd);
 
 // Copies every tensor into the model; throws naming missing, unexpected or mis-shaped keys.
 void load_state_dict(torch::nn::Module& model, const StateDict& sd);

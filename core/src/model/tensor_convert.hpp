@@ -8,7 +8,7 @@
 
 namespace fer {
 
-inline constexpr int kModelFormatVersion = 1;
+inline constexpr int kModelFormatVersion = 2;  // 2: input_channels (grey models)
 
 // The tensors of a dict of string -> tensor (is_tensor_dict), copied out of the archive (which may
 // be freed after). Tensors that view one storage record share one copy of it, as torch.load's do,

@@ -104,7 +104,7 @@ memory Graph::reorder(const memory& src, memory::format_tag layout, std::optiona
 memory Graph::conv(const ConvWeights& c, const memory& src, bool relu, const memory* accumulate, bool f32_out) {
   const auto sd = src.get_desc();
   const auto in = sd.dims();
-  const memory::dim pad = c.k / 2;
+  const memory::dim pad = c.pad < 0 ? c.k / 2 : c.pad;
   const memory::dims out_dims{in[0], c.out, (in[2] + 2 * pad - c.k) / c.stride + 1, (in[3] + 2 * pad - c.k) / c.stride + 1};
   const memory::desc wd(weight_dims(c), type_, tag::any), bd({c.out}, dt::f32, tag::a);
   const memory::desc dd = accumulate ? accumulate->get_desc() : memory::desc(out_dims, f32_out ? dt::f32 : type_, kLayout);
@@ -117,7 +117,9 @@ memory Graph::conv(const ConvWeights& c, const memory& src, bool relu, const mem
   attr.set_post_ops(ops);
   const dnnl::convolution_forward::primitive_desc pd(d, attr, ctx_->engine);
   memory bias(bd, ctx_->engine);
-  std::copy(c.b.begin(), c.b.end(), static_cast<float*>(bias.get_data_handle()));
+  float* b = static_cast<float*>(bias.get_data_handle());
+  if (c.b.empty()) std::fill_n(b, c.out, 0.f);
+  else std::copy(c.b.begin(), c.b.end(), b);
   memory dst = accumulate ? *accumulate : make(pd.dst_desc());
   push(dnnl::convolution_forward(pd), {{DNNL_ARG_SRC, src},
                                        {DNNL_ARG_WEIGHTS, ctx_->packed(c, pd.weights_desc())},
@@ -139,16 +141,24 @@ memory Graph::max_pool(const memory& src, int kernel, int stride, int padding) {
   return dst;
 }
 
+memory Graph::relu(const memory& src) {
+  dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_relu, src.get_desc(), 0.f);
+  const dnnl::eltwise_forward::primitive_desc pd(d, ctx_->engine);
+  memory dst = make(src.get_desc());
+  push(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+  return dst;
+}
+
 memory Graph::global_avg_pool(const memory& src) {
   const auto sd = src.get_desc();
   const auto in = sd.dims();
-  const memory::desc dd({in[0], in[1], 1, 1}, type_, tag::nchw);
+  const memory::desc dd({in[0], in[1], 1, 1}, sd.data_type(), tag::nchw);
   dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_avg_exclude_padding, sd,
                                 dd, {1, 1}, {in[2], in[3]}, {0, 0}, {0, 0});
   const dnnl::pooling_forward::primitive_desc pd(d, ctx_->engine);
   memory dst = make(pd.dst_desc());
   push(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-  if (type_ == dt::f32) return dst;
+  if (sd.data_type() == dt::f32) return dst;
   memory f32 = make({dd.dims(), dt::f32, tag::nchw});  // pooling keeps the type: convert after
   push(dnnl::reorder(dst, f32), {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, f32}});
   return f32;

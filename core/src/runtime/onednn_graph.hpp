@@ -22,6 +22,7 @@ using dnnl::memory;
 struct ConvWeights {
   std::vector<float> w, b;
   int out = 0, in = 0, k = 1, stride = 1, groups = 1;  // in: per group
+  int pad = -1;  // on every side; -1: k/2 ("same" at stride 1)
 };
 
 // The engine, its stream and the packed weights, shared by the graphs of one network (one per
@@ -51,11 +52,12 @@ class Graph {
   memory external(const memory::dims& dims, memory::data_type type, memory::format_tag tag);
   // src converted into a new buffer in the given layout, of the graph's type unless given.
   memory reorder(const memory& src, memory::format_tag tag, std::optional<memory::data_type> type = {});
-  // Convolution (padding k/2), then, in order: + the values already in `accumulate` (which then
+  // Convolution (padding c.pad; no bias where c.b is empty), then, in order: + the values already in `accumulate` (which then
   // receives the result: a residual sum), ReLU. f32_out: the result in fp32 whatever the type.
   memory conv(const ConvWeights& c, const memory& src, bool relu, const memory* accumulate = nullptr,
               bool f32_out = false);
   memory max_pool(const memory& src, int kernel, int stride, int padding);
+  memory relu(const memory& src);
   // Mean over each channel's whole map: N x C x 1 x 1, fp32, plain (nchw).
   memory global_avg_pool(const memory& src);
   // fine + coarse upsampled x2 by nearest neighbour.

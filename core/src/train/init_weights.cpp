@@ -1,11 +1,10 @@
 #include "init_weights.hpp"
 
-#include <fstream>
-#include <iterator>
-
 #include "checkpoint/checkpoint_archive.hpp"
 #include "fer/errors.hpp"
-#include "model/state_dict.hpp"
+#include "fer/input_file.hpp"
+#include "model/architectures.hpp"
+#include "model/model_metadata.hpp"
 #include "model/tensor_convert.hpp"
 
 namespace fer::train {
@@ -22,39 +21,47 @@ bool is_tensor_dict(const Value& v) {
 
 }  // namespace
 
-std::string load_initial_weights(ResNet& model, const std::string& arch, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ModelError("--init file '" + path + "' cannot be read; check the path");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  StateDict sd;
+InitialWeights read_initial_weights(const std::string& path) {
+  InitialWeights init;
+  init.path = path;
   try {
-    const RawCheckpoint raw = read_raw_checkpoint(std::move(bytes));
+    const RawCheckpoint raw = read_raw_checkpoint(read_input_file(path, "--init file"));
     const Value* dict = raw.root.get();
-    if (!is_tensor_dict(*dict)) dict = raw.root->get("state_dict");
+    if (!is_tensor_dict(*dict)) {
+      dict = raw.root->get("state_dict");
+      init.described = find(*raw.root, "arch") != nullptr;
+      if (init.described) read_metadata(*raw.root, init.info);
+    }
     if (!dict || !is_tensor_dict(*dict))
       throw ModelError("--init file '" + path + "' holds no state_dict; expected a torchvision .pth or a fer-train model");
-    sd = state_dict_from_checkpoint(raw, *dict);
+    init.sd = strip_module_prefix(state_dict_from_checkpoint(raw, *dict));
+    init.info.arch = infer_architecture(init.sd);
+    init.info.channels = static_cast<int>(infer_input_channels(init.sd));
   } catch (const ModelError&) {
     throw;
   } catch (const std::exception& e) {
     throw ModelError("--init file '" + path + "' cannot be read: " + e.what());
   }
-  sd = strip_module_prefix(std::move(sd));
-  const ResNetSpec& spec = infer_resnet(sd);
-  if (spec.name != arch)
-    throw ModelError("--init file '" + path + "' holds " + spec.name + " weights but --arch is " + arch +
-                     "; pass --arch " + spec.name);
-  const StateDict own = state_dict_of(*model);
-  std::string note = "weights from " + path;
-  for (const char* key : {"fc.weight", "fc.bias"}) {
+  return init;
+}
+
+std::string load_initial_weights(EmotionNet& model, const InitialWeights& init) {
+  StateDict sd = init.sd;
+  const StateDict own = state_dict_of(model);
+  std::string note = "weights from " + init.path;
+  for (const char* key : {"fc.weight", "fc.bias", "classifier.weight", "classifier.bias"}) {
     auto it = sd.find(key);
-    if (it != sd.end() && !it->second.sizes().equals(own.at(key).sizes())) {
-      note = "weights from " + path + " (classifier layer re-initialised: " +
-             std::to_string(it->second.size(0)) + " -> " + std::to_string(own.at(key).size(0)) + " classes)";
+    if (it != sd.end() && own.count(key) && !it->second.sizes().equals(own.at(key).sizes())) {
+      note = "weights from " + init.path + " (classifier layer re-initialised: " + std::to_string(it->second.size(0)) +
+             " -> " + std::to_string(own.at(key).size(0)) + " classes)";
       it->second = own.at(key).clone();  // another class count: keep the new layer's initialisation
     }
   }
-  load_state_dict(*model, sd);
+  try {
+    load_state_dict(model, sd);
+  } catch (const std::exception& e) {
+    throw ModelError("--init file '" + init.path + "' does not fit: " + e.what());
+  }
   return note;
 }
 

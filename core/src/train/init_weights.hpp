@@ -1,15 +1,27 @@
-// Starting weights for fer-train: a torchvision ImageNet state_dict or any model file the core reads.
+// Starting weights for fer-train: a torchvision ImageNet state_dict or any model file the core
+// reads (fer-train's, fer-import's), with the pre-processing it records.
 #pragma once
 
 #include <string>
 
-#include "model/resnet.hpp"
+#include "fer/model_info.hpp"
+#include "model/emotion_net.hpp"
+#include "model/state_dict.hpp"
 
 namespace fer::train {
 
-// Copies every matching tensor of `path` into `model`; the classifier layer (fc.*) is kept freshly
-// initialised when its shape differs (another class count). Returns a one-line description.
-// Throws fer::ModelError when the file is unusable or describes another architecture.
-std::string load_initial_weights(ResNet& model, const std::string& arch, const std::string& path);
+struct InitialWeights {
+  std::string path;
+  StateDict sd;
+  ModelInfo info;         // arch and channels from the weights; the rest from the file where it says
+  bool described = false;  // the file records its pre-processing (a feremotion model)
+};
+
+// Throws fer::ModelError when the file is unusable or holds no known architecture.
+InitialWeights read_initial_weights(const std::string& path);
+
+// Copies every tensor into `model`; the classifier layer is kept freshly initialised when its
+// shape differs (another class count). Returns a one-line description.
+std::string load_initial_weights(EmotionNet& model, const InitialWeights& init);
 
 }  // namespace fer::train

@@ -36,7 +36,7 @@ Batch BatchLoader::make(long b) const {
   const size_t begin = static_cast<size_t>(b) * opts_.batch_size;
   const size_t n = std::min(order_.size() - begin, static_cast<size_t>(opts_.batch_size));
   const int s = opts_.side;
-  Batch batch{torch::empty({static_cast<long>(n), 3, s, s}), torch::empty({static_cast<long>(n)}, torch::kInt64)};
+  Batch batch{torch::empty({static_cast<long>(n), opts_.channels, s, s}), torch::empty({static_cast<long>(n)}, torch::kInt64)};
   float* dst = batch.images.data_ptr<float>();
   int64_t* labels = batch.labels.data_ptr<int64_t>();
   for (size_t k = 0; k < n; ++k) {
@@ -49,7 +49,7 @@ Batch BatchLoader::make(long b) const {
       std::mt19937_64 rng(mix(opts_.seed ^ mix(index)));
       image = augment(image, s, *opts_.augment, rng);
     }
-    crop_to_chw(image, s, opts_.mean, opts_.std, dst + k * 3 * s * s);
+    crop_to_chw(image, s, opts_.mean, opts_.std, dst + k * opts_.channels * s * s, opts_.channels);
     labels[k] = sample.label;
   }
   return batch;

@@ -26,6 +26,7 @@ struct LoaderOptions {
   int batch_size = 32;
   int side = 224;
   const AugmentOptions* augment = nullptr;  // nullptr: resize and normalise only (validation)
+  int channels = 3;  // 1: grey
   std::array<float, 3> mean{}, std{};
   uint64_t seed = 0;  // with the sample index, seeds each image's augmentation
   int workers = 2;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -14,7 +15,7 @@
 #include "init_weights.hpp"
 #include "loader.hpp"
 #include "model/network.hpp"
-#include "model/resnet.hpp"
+#include "model/architectures.hpp"
 #include "model/state_dict.hpp"
 #include "prepare_data.hpp"
 #include "resume_state.hpp"
@@ -65,10 +66,10 @@ torch::Tensor balanced_weights(const Dataset& d) {
   return torch::tensor(w);
 }
 
-std::string fingerprint(const TrainOptions& o, const Dataset& train) {
+std::string fingerprint(const TrainOptions& o, const ModelInfo& m, const Dataset& train) {
   std::string classes;
   for (const auto& c : train.classes) classes += c + ",";
-  return o.arch + " size " + std::to_string(o.input_size) + " batch " + std::to_string(o.batch_size) + " seed " +
+  return m.arch + " size " + std::to_string(m.input_size) + (m.channels == 1 ? " grey" : "") + " batch " + std::to_string(o.batch_size) + " seed " +
          std::to_string(o.seed) + " world " + std::to_string(o.world_size) + " images " +
          std::to_string(train.samples.size()) + " classes " + classes;
 }
@@ -110,7 +111,9 @@ class Run {
   std::unique_ptr<Distributed> dist_;
   PreparedData data_;
   torch::Device device_{torch::kCPU};
-  ResNet model_{nullptr};
+  ModelInfo model_info_;  // arch and pre-processing, from the options and --init's file
+  std::optional<InitialWeights> init_;
+  std::shared_ptr<EmotionNet> model_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
   torch::Tensor class_weights_;
   long steps_ = 0;
@@ -137,12 +140,33 @@ torch::Tensor Run::forward(const torch::Tensor& x) {
   return y;
 }
 
+// The options win where given; else the --init file's record; else resnet50, RGB, 224, ImageNet's
+// normalisation. Fine-tuning an imported model so keeps its grey 64 px input with no extra flags.
+ModelInfo resolve_model(const TrainOptions& o, const InitialWeights* init) {
+  ModelInfo m;
+  const bool described = init && init->described;
+  m.arch = !o.arch.empty() ? o.arch : init ? init->info.arch : "resnet50";
+  if (init && init->info.arch != m.arch)
+    throw ModelError("--init file '" + init->path + "' holds " + init->info.arch + " weights but --arch is " + m.arch +
+                     "; pass --arch " + init->info.arch + " (or leave --arch out)");
+  m.channels = o.channels ? o.channels : init ? init->info.channels : 3;
+  if (init && init->info.channels != m.channels)
+    throw ModelError("--init file '" + init->path + "' takes " + (init->info.channels == 1 ? "grey" : "RGB") +
+                     " input but this run asks for " + (m.channels == 1 ? "grey (--grey)" : "RGB") +
+                     "; leave the colour option out to follow the file");
+  m.input_size = o.input_size ? o.input_size : described ? init->info.input_size : 224;
+  const bool same_normalisation = described && init->info.channels == m.channels;
+  m.mean = same_normalisation ? init->info.mean : default_mean(m.channels);
+  m.std = same_normalisation ? init->info.std : default_std(m.channels);
+  return m;
+}
+
 void Run::setup_model() {
   torch::manual_seed(o_.seed);
   const auto& classes = data_.train.classes;
-  model_ = ResNet(resnet_spec(o_.arch), static_cast<int64_t>(classes.size()));
-  if (!o_.init.empty()) {
-    init_note_ = load_initial_weights(model_, o_.arch, o_.init);
+  model_ = make_network(model_info_.arch, static_cast<int64_t>(classes.size()), model_info_.channels);
+  if (init_) {
+    init_note_ = load_initial_weights(*model_, *init_);
   } else {
     init_note_ = "from scratch (random initialisation; --init FILE starts from pretrained weights)";
   }
@@ -164,10 +188,11 @@ PhaseResult Run::train_epoch(int epoch) {
   const int world = dist_ ? dist_->world_size() : 1;
   LoaderOptions lo;
   lo.batch_size = o_.batch_size;
-  lo.side = o_.input_size;
+  lo.side = model_info_.input_size;
+  lo.channels = model_info_.channels;
   lo.augment = &o_.augment;
-  lo.mean = kImageNetMean;
-  lo.std = kImageNetStd;
+  lo.mean = model_info_.mean;
+  lo.std = model_info_.std;
   lo.seed = o_.seed * 1000003u + static_cast<uint64_t>(epoch);
   lo.workers = o_.workers;
   BatchLoader loader(data_.train,
@@ -230,9 +255,10 @@ PhaseResult Run::validate(int epoch, ConfusionMatrix& cm) {
   const int world = dist_ ? dist_->world_size() : 1;
   LoaderOptions lo;
   lo.batch_size = o_.batch_size;
-  lo.side = o_.input_size;
-  lo.mean = kImageNetMean;
-  lo.std = kImageNetStd;
+  lo.side = model_info_.input_size;
+  lo.channels = model_info_.channels;
+  lo.mean = model_info_.mean;
+  lo.std = model_info_.std;
   lo.workers = o_.workers;
   std::vector<size_t> order(data_.val.samples.size());
   std::iota(order.begin(), order.end(), 0);
@@ -269,10 +295,8 @@ PhaseResult Run::validate(int epoch, ConfusionMatrix& cm) {
 }
 
 void Run::write_model(const std::string& path, const nlohmann::json& training) {
-  ModelInfo info;
-  info.arch = o_.arch;
+  ModelInfo info = model_info_;
   info.classes = data_.train.classes;
-  info.input_size = o_.input_size;
   info.training_json = training.dump();
   save_model_file(path, info, *model_);
 }
@@ -294,6 +318,8 @@ TrainResult Run::go() {
   // 0 = one per CPU: LibTorch's own default was measured at one thread on the 2-CPU machine.
   torch::set_num_threads(o_.threads > 0 ? o_.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   stem_ = output_stem(o_.out);
+  if (!o_.init.empty()) init_ = read_initial_weights(o_.init);  // before the data: a bad file fails fast
+  model_info_ = resolve_model(o_, init_ ? &*init_ : nullptr);
   data_ = prepare_data(o_, [this](const std::string& s) { log(s); });
   // Only once the data is usable: a run that stops on bad data leaves nothing behind.
   if (const auto dir = fs::path(o_.out).parent_path(); !dir.empty()) fs::create_directories(dir);
@@ -305,14 +331,15 @@ TrainResult Run::go() {
       std::to_string(data_.train.unreadable.size()) + " unreadable skipped");
   if (rank() == 0) write_split(stem_ + ".split.json", data_.split);
   setup_model();
-  log("model: " + o_.arch + " at " + std::to_string(o_.input_size) + "px, " + init_note_ + ", " + o_.precision);
+  log("model: " + model_info_.arch + " at " + std::to_string(model_info_.input_size) + "px" +
+      (model_info_.channels == 1 ? " grey" : "") + ", " + init_note_ + ", " + o_.precision);
 
   ReduceLROnPlateau::Options so;
   so.factor = o_.lr_factor;
   so.patience = o_.lr_patience;
   ReduceLROnPlateau scheduler(o_.lr, so);
   ResumeState state;
-  const std::string fp = fingerprint(o_, data_.train);
+  const std::string fp = fingerprint(o_, model_info_, data_.train);
   state.fingerprint = fp;
   const std::string resume_path = stem_ + ".resume.pt";
   if (o_.resume) {
@@ -387,8 +414,10 @@ TrainResult Run::go() {
 }  // namespace
 
 TrainResult run_training(const TrainOptions& opts, const TrainCallbacks& cb) {
-  if (opts.batch_size < 1 || opts.input_size < 16 || opts.epochs < 1)
+  if (opts.batch_size < 1 || (opts.input_size != 0 && opts.input_size < 16) || opts.epochs < 1)
     throw std::invalid_argument("--batch-size, --input-size (>= 16) and --epochs must be positive");
+  if (opts.channels != 0 && opts.channels != 1 && opts.channels != 3)
+    throw std::invalid_argument("input channels must be 1 (grey) or 3 (RGB)");
   if (opts.precision != "fp32" && opts.precision != "bf16")
     throw std::invalid_argument("--precision must be fp32 or bf16");
   return Run(opts, cb).go();

@@ -30,9 +30,11 @@ struct TrainOptions {
   std::string detector_model;        // cascade (haar) or ONNX file (yunet)
   bool align = false;                // eyes levelled, square crop, as the element's align (needs yunet)
   // Model
-  std::string arch = "resnet50";
+  // "" / 0: what --init's file records, else resnet50, 3 (RGB) and 224.
+  std::string arch;
   std::string init;                  // pretrained weights file
-  int input_size = 224;
+  int input_size = 0;
+  int channels = 0;                  // 1: grey, 3: RGB
   AugmentOptions augment;
   // Optimisation
   int epochs = 50, batch_size = 32;
