@@ -12,6 +12,7 @@ PACKAGES=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   nlohmann-json3-dev libcli11-dev libgtest-dev
+  libarchive-dev                             # fer-import reads npm tarballs (.tgz)
   libgloo-dev                                # fer-train --world-size (c10d ProcessGroupGloo)
   python3-torch python3-torchvision python3-numpy python3-pil   # cross-check tests only
   python3-opencv                             # YuNet reference decoding, detection benchmark
