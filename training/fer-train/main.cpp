@@ -13,7 +13,7 @@
 
 int main(int argc, char** argv) {
   fer::cli::tune_openmp_spin(argv);
-  CLI::App app{"fer-train: train the facial-emotion classifier (ResNet) that feremotion's element loads"};
+  CLI::App app{"fer-train: train the facial-emotion classifier (ResNet or Xception) that feremotion's element loads"};
   fer::train::TrainOptions o;
   std::string classes, class_weights = "none", dedup = "on";
   bool no_augment = false;
@@ -64,6 +64,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--hue", a.hue, "colour jitter: hue (0..0.5)")->check(CLI::Range(0.0, 0.5))->capture_default_str();
 
+  app.add_option("--freeze-bn", o.freeze_bn, "keep BatchNorm at its running statistics: auto (when --init is an "
+                 "imported model, whose BatchNorm was folded), on or off")
+      ->check(CLI::IsMember({"auto", "on", "off"}))->capture_default_str();
   app.add_option("--epochs", o.epochs, "training epochs")->capture_default_str();
   app.add_option("--batch-size", o.batch_size, "images per step (per process)")->capture_default_str();
   app.add_option("--lr", o.lr, "Adam's learning rate")->capture_default_str();

@@ -16,6 +16,7 @@
 #include "loader.hpp"
 #include "model/network.hpp"
 #include "model/architectures.hpp"
+#include "model/xception.hpp"
 #include "model/state_dict.hpp"
 #include "prepare_data.hpp"
 #include "resume_state.hpp"
@@ -114,6 +115,12 @@ class Run {
   ModelInfo model_info_;  // arch and pre-processing, from the options and --init's file
   std::optional<InitialWeights> init_;
   std::shared_ptr<EmotionNet> model_;
+  bool freeze_bn_ = false;
+  bool channels_last_ = false;  // the Xceptions train faster so
+  torch::Tensor input(const torch::Tensor& images) const {
+    const auto x = images.to(device_);
+    return channels_last_ ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
+  }
   std::unique_ptr<torch::optim::Adam> optimizer_;
   torch::Tensor class_weights_;
   long steps_ = 0;
@@ -171,6 +178,13 @@ void Run::setup_model() {
     init_note_ = "from scratch (random initialisation; --init FILE starts from pretrained weights)";
   }
   model_->to(device_);
+  // LibTorch 1.13 trains depthwise convolutions 2x (fp32) to 4x (bf16) faster channels-last:
+  // measured 73 -> 600 images/s for xception2 at 64 px.
+  if (channels_last_) {
+    torch::NoGradGuard ng;
+    for (auto& p : model_->parameters())
+      if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
+  }
   if (dist_) {
     torch::NoGradGuard ng;
     std::vector<torch::Tensor> all;
@@ -185,6 +199,9 @@ void Run::setup_model() {
 
 PhaseResult Run::train_epoch(int epoch) {
   model_->train();
+  if (freeze_bn_)
+    for (auto& m : model_->modules(/*include_self=*/false))
+      if (m->as<torch::nn::BatchNorm2d>()) m->eval();
   const int world = dist_ ? dist_->world_size() : 1;
   LoaderOptions lo;
   lo.batch_size = o_.batch_size;
@@ -208,7 +225,7 @@ PhaseResult Run::train_epoch(int epoch) {
   long b = 0;
   while (auto batch = loader.next()) {
     if (o_.max_steps > 0 && steps_ >= o_.max_steps) break;
-    const auto x = batch->images.to(device_), y = batch->labels.to(device_);
+    const auto x = input(batch->images), y = batch->labels.to(device_);
     optimizer_->zero_grad();
     const auto logits = forward(x);
     const auto loss = torch::nn::functional::cross_entropy(logits, y, ce);
@@ -272,7 +289,7 @@ PhaseResult Run::validate(int epoch, ConfusionMatrix& cm) {
   std::vector<double> counts(k * k, 0.0);
   while (auto batch = loader.next()) {
     // fp32 even in a bf16 run: the score that picks the best model is the one fer-eval and the element see.
-    const auto logits = model_->forward(batch->images.to(device_)).to(torch::kCPU);
+    const auto logits = model_->forward(input(batch->images)).to(torch::kCPU);
     loss_sum += torch::nn::functional::cross_entropy(logits, batch->labels, ce).item<double>() * logits.size(0);
     const auto pred = logits.argmax(1).contiguous();
     const auto truth = batch->labels.accessor<int64_t, 1>();
@@ -320,6 +337,9 @@ TrainResult Run::go() {
   stem_ = output_stem(o_.out);
   if (!o_.init.empty()) init_ = read_initial_weights(o_.init);  // before the data: a bad file fails fast
   model_info_ = resolve_model(o_, init_ ? &*init_ : nullptr);
+  channels_last_ = is_xception(model_info_.arch);
+  freeze_bn_ = o_.freeze_bn == "on" ||
+               (o_.freeze_bn == "auto" && init_ && init_->info.training_json.find("\"imported\"") != std::string::npos);
   data_ = prepare_data(o_, [this](const std::string& s) { log(s); });
   // Only once the data is usable: a run that stops on bad data leaves nothing behind.
   if (const auto dir = fs::path(o_.out).parent_path(); !dir.empty()) fs::create_directories(dir);
@@ -332,7 +352,8 @@ TrainResult Run::go() {
   if (rank() == 0) write_split(stem_ + ".split.json", data_.split);
   setup_model();
   log("model: " + model_info_.arch + " at " + std::to_string(model_info_.input_size) + "px" +
-      (model_info_.channels == 1 ? " grey" : "") + ", " + init_note_ + ", " + o_.precision);
+      (model_info_.channels == 1 ? " grey" : "") + ", " + init_note_ + ", " + o_.precision +
+      (freeze_bn_ ? ", BatchNorm statistics frozen" : ""));
 
   ReduceLROnPlateau::Options so;
   so.factor = o_.lr_factor;

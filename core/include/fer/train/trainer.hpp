@@ -40,6 +40,10 @@ struct TrainOptions {
   int epochs = 50, batch_size = 32;
   double lr = 1e-4, weight_decay = 0, label_smoothing = 0;
   bool class_weights = false;
+  // BatchNorm kept at its running statistics while training (its scale and shift still learn):
+  // "auto" freezes it when fine-tuning an imported model, whose BatchNorm was folded away (its
+  // statistics are identity, so batch statistics would rescale every layer on the first step).
+  std::string freeze_bn = "auto";    // "auto", "on", "off"
   double lr_factor = 0.1;
   int lr_patience = 5;
   int early_stop = 0;                // epochs without val-accuracy gain before stopping; 0: off
