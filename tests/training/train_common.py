@@ -21,8 +21,10 @@ def link_subset(dst, per_class, offset=0, classes=CLASSES):
 
 
 def fer_train_args(exe, data, out, *extra, arch="resnet18"):
-    """The command line of a small, fast run: resnet18, two threads (callers pass tiny input sizes)."""
-    return [str(a) for a in [exe, "--data", data, "--out", out, "--arch", arch, "--threads", 2, "--workers", 2, *extra]]
+    """The command line of a small, fast run: resnet18, two threads (callers pass tiny input sizes);
+    arch None: no --arch (the --init file's)."""
+    arch_args = ["--arch", arch] if arch else []
+    return [str(a) for a in [exe, "--data", data, "--out", out, *arch_args, "--threads", 2, "--workers", 2, *extra]]
 
 
 def fer_train(exe, data, out, *extra, expect=0, arch="resnet18"):
