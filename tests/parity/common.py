@@ -92,3 +92,13 @@ def randomise_bn(model, gen):
             m.weight.data.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)
             m.bias.data.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
             m.num_batches_tracked.fill_(7)
+
+
+def cpp_logits(fer_debug, model_path, x, tmp, precision="fp32"):
+    """The core's logits for input tensor x (N x C x S x S), through fer_debug."""
+    import torch
+    x_path, z_path = os.path.join(tmp, "x.f32"), os.path.join(tmp, "z.f32")
+    x.contiguous().numpy().astype("float32").tofile(x_path)
+    run([fer_debug, "logits", model_path, x_path, z_path, precision])
+    z = torch.from_file(z_path, size=os.path.getsize(z_path) // 4, dtype=torch.float32)
+    return z.view(x.shape[0], -1)

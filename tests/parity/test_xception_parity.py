@@ -8,6 +8,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
+import common  # noqa: E402
 from common import cpu_has_avx512, need_torch, randomise_bn, rel_err, run  # noqa: E402
 
 need_torch()
@@ -20,11 +21,7 @@ torch.set_num_threads(2)
 
 
 def cpp_logits(model_path, x, tmp, precision="fp32"):
-    x_path, z_path = os.path.join(tmp, "x.f32"), os.path.join(tmp, "z.f32")
-    x.contiguous().numpy().astype("float32").tofile(x_path)
-    run([FER_DEBUG, "logits", model_path, x_path, z_path, precision])
-    z = torch.from_file(z_path, size=os.path.getsize(z_path) // 4, dtype=torch.float32)
-    return z.view(x.shape[0], -1)
+    return common.cpp_logits(FER_DEBUG, model_path, x, tmp, precision)
 
 
 def save_feremotion(model, arch, channels, size, path):

@@ -29,18 +29,10 @@ FoldedResNet::Conv FoldedResNet::fold(const StateDict& sd, const std::string& co
   return c;
 }
 
-struct FoldedResNet::Graphs {
-  std::mutex mutex;  // one caller at a time: the graphs own their buffers
-  std::shared_ptr<onednn::Context> context = std::make_shared<onednn::Context>();
-  struct Plan {
-    std::unique_ptr<onednn::Graph> graph;
-    dnnl::memory input, pooled;
-  };
-  std::map<std::array<int64_t, 3>, Plan> plans;  // by (batch, height, width)
-};
-
 FoldedResNet::FoldedResNet(const ResNetSpec& spec, const StateDict& sd, torch::ScalarType dtype, torch::Device device)
-    : dtype_(dtype), device_(device), packed_(device.is_cpu()), graphs_(std::make_unique<Graphs>()) {
+    : dtype_(dtype), device_(device), packed_(device.is_cpu()),
+      graphs_(std::make_unique<onednn::GraphCache>(dtype == torch::kBFloat16 ? dnnl::memory::data_type::bf16
+                                                                            : dnnl::memory::data_type::f32)) {
   stem_ = fold(sd, "conv1", "bn1", 2);
   for (int stage = 0; stage < 4; ++stage) {
     for (int i = 0; i < spec.layers[stage]; ++i) {
@@ -84,15 +76,8 @@ torch::Tensor FoldedResNet::forward(const torch::Tensor& input) const {
 torch::Tensor FoldedResNet::forward_onednn(const torch::Tensor& input) const {
   using tag = dnnl::memory::format_tag;
   const auto x = input.to(torch::kFloat32).contiguous();
-  const std::array<int64_t, 3> shape{x.size(0), x.size(2), x.size(3)};
-  std::lock_guard<std::mutex> lock(graphs_->mutex);
-  auto& plan = graphs_->plans[shape];
-  if (!plan.graph) {
-    plan.graph = std::make_unique<onednn::Graph>(
-        dtype_ == torch::kBFloat16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32, graphs_->context);
-    auto& g = *plan.graph;
-    plan.input = g.external({shape[0], x.size(1), shape[1], shape[2]}, dnnl::memory::data_type::f32, tag::nchw);
-    auto a = g.max_pool(g.conv(stem_.dnnl, g.reorder(plan.input, tag::nchw), true), 3, 2, 1);
+  const auto build = [this](onednn::Graph& g, const dnnl::memory& in) {
+    auto a = g.max_pool(g.conv(stem_.dnnl, g.reorder(in, tag::nchw), true), 3, 2, 1);
     for (const auto& b : blocks_) {
       // The last convolution adds onto the shortcut in place, then ReLU: one pass, no extra buffer.
       const auto shortcut = b.downsample ? g.conv(b.downsample->dnnl, a, false) : a;
@@ -100,14 +85,15 @@ torch::Tensor FoldedResNet::forward_onednn(const torch::Tensor& input) const {
       for (size_t k = 0; k + 1 < b.convs.size(); ++k) y = g.conv(b.convs[k].dnnl, y, true);
       a = g.conv(b.convs.back().dnnl, y, true, &shortcut);
     }
-    plan.pooled = g.global_avg_pool(a);
-    g.keep(plan.pooled);
-  }
-  plan.input.set_data_handle(x.data_ptr());
-  plan.graph->run();
-  const auto pooled = torch::from_blob(plan.pooled.get_data_handle(), {shape[0], fc_w_.size(1)}, torch::kFloat32);
-  // The head stays fp32 in every precision (see the constructor); linear makes a new tensor.
-  return torch::linear(pooled, fc_w_, fc_b_);
+    return g.global_avg_pool(a);
+  };
+  torch::Tensor logits;
+  graphs_->run(x.data_ptr<float>(), {x.size(0), x.size(1), x.size(2), x.size(3)}, build, [&](const float* pooled) {
+    // The head stays fp32 in every precision (see the constructor); linear makes a new tensor.
+    logits = torch::linear(torch::from_blob(const_cast<float*>(pooled), {x.size(0), fc_w_.size(1)}, torch::kFloat32),
+                           fc_w_, fc_b_);
+  });
+  return logits;
 }
 
 }  // namespace fer

@@ -41,13 +41,12 @@ class FoldedResNet : public FoldedNet {
   };
   Conv fold(const StateDict& sd, const std::string& conv, const std::string& bn, int64_t stride) const;
 
-  struct Graphs;  // the oneDNN graphs, one per input shape
   torch::Tensor forward_onednn(const torch::Tensor& x) const;
 
   torch::ScalarType dtype_;
   torch::Device device_;
   bool packed_;  // on the CPU through oneDNN
-  std::unique_ptr<Graphs> graphs_;
+  std::unique_ptr<onednn::GraphCache> graphs_;  // the oneDNN graphs, one per input shape
   Conv stem_;
   std::vector<Block> blocks_;
   torch::Tensor fc_w_, fc_b_;

@@ -1,26 +1,13 @@
 #include "folded_xception.hpp"
 
-#include <array>
-#include <map>
-#include <mutex>
 #include <string>
 
 #include "fold_batchnorm.hpp"
 
 namespace fer {
 
-struct FoldedXception::Graphs {
-  std::mutex mutex;  // one caller at a time: the graphs own their buffers
-  std::shared_ptr<onednn::Context> context = std::make_shared<onednn::Context>();
-  struct Plan {
-    std::unique_ptr<onednn::Graph> graph;
-    dnnl::memory input, logits;
-  };
-  std::map<std::array<int64_t, 4>, Plan> plans;  // by input shape
-};
-
 FoldedXception::FoldedXception(const XceptionSpec& spec, const StateDict& sd, bool bf16)
-    : bf16_(bf16), graphs_(std::make_unique<Graphs>()) {
+    : graphs_(std::make_unique<onednn::GraphCache>(bf16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32)) {
   stem1_ = folded_conv(sd, "stem.0", "stem.1", 2, 0);
   stem2_ = folded_conv(sd, "stem.3", "stem.4", 1, 0);
   for (size_t i = 0; i < spec.blocks.size(); ++i) {
@@ -42,15 +29,9 @@ FoldedXception::~FoldedXception() = default;
 torch::Tensor FoldedXception::forward(const torch::Tensor& input) const {
   using tag = dnnl::memory::format_tag;
   const auto x = input.to(torch::kFloat32).contiguous();
-  const std::array<int64_t, 4> shape{x.size(0), x.size(1), x.size(2), x.size(3)};
-  std::lock_guard<std::mutex> lock(graphs_->mutex);
-  auto& plan = graphs_->plans[shape];
-  if (!plan.graph) {
-    plan.graph = std::make_unique<onednn::Graph>(bf16_ ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32,
-                                                 graphs_->context);
-    auto& g = *plan.graph;
-    plan.input = g.external({shape[0], shape[1], shape[2], shape[3]}, dnnl::memory::data_type::f32, tag::nchw);
-    auto a = g.conv(stem2_, g.conv(stem1_, g.reorder(plan.input, tag::nchw), true), true);
+  torch::Tensor logits;
+  const auto build = [this](onednn::Graph& g, const dnnl::memory& in) {
+    auto a = g.conv(stem2_, g.conv(stem1_, g.reorder(in, tag::nchw), true), true);
     for (size_t i = 0; i < blocks_.size(); ++i) {
       const Block& b = blocks_[i];
       // The first block's input leaves the stem's ReLU already: a second one would change nothing.
@@ -62,12 +43,12 @@ torch::Tensor FoldedXception::forward(const torch::Tensor& input) const {
     }
     // Class maps and their mean in fp32 whatever the precision: bf16 rounding of the logits would
     // flip labels whose top two scores are close.
-    plan.logits = g.global_avg_pool(g.conv(head_, a, false, nullptr, /*f32_out=*/true));
-    g.keep(plan.logits);
-  }
-  plan.input.set_data_handle(x.data_ptr());
-  plan.graph->run();
-  return torch::from_blob(plan.logits.get_data_handle(), {shape[0], head_.out}, torch::kFloat32).clone();
+    return g.global_avg_pool(g.conv(head_, a, false, nullptr, /*f32_out=*/true));
+  };
+  graphs_->run(x.data_ptr<float>(), {x.size(0), x.size(1), x.size(2), x.size(3)}, build, [&](const float* out) {
+    logits = torch::from_blob(const_cast<float*>(out), {x.size(0), head_.out}, torch::kFloat32).clone();
+  });
+  return logits;
 }
 
 }  // namespace fer

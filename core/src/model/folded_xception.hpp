@@ -24,10 +24,7 @@ class FoldedXception : public FoldedNet {
   struct Block {
     onednn::ConvWeights shortcut, depthwise1, pointwise1, depthwise2, pointwise2;
   };
-  struct Graphs;
-
-  bool bf16_;
-  std::unique_ptr<Graphs> graphs_;
+  std::unique_ptr<onednn::GraphCache> graphs_;
   onednn::ConvWeights stem1_, stem2_, head_;
   std::vector<Block> blocks_;
 };

@@ -190,4 +190,19 @@ void Graph::run() {
   ctx_->stream.wait();
 }
 
+void GraphCache::run(const float* input, const std::array<int64_t, 4>& shape, const Build& build,
+                     const std::function<void(const float* output)>& read) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& plan = plans_[shape];
+  if (!plan.graph) {
+    plan.graph = std::make_unique<Graph>(type_, context_);
+    plan.input = plan.graph->external({shape[0], shape[1], shape[2], shape[3]}, memory::data_type::f32, tag::nchw);
+    plan.output = build(*plan.graph, plan.input);
+    plan.graph->keep(plan.output);
+  }
+  plan.input.set_data_handle(const_cast<float*>(input));
+  plan.graph->run();
+  read(static_cast<const float*>(plan.output.get_data_handle()));
+}
+
 }  // namespace fer::onednn

@@ -6,8 +6,12 @@
 // ReLU and add (a quarter of a bf16 ResNet50's time at batch 1). Used by YuNet and the ResNets.
 #pragma once
 
+#include <array>
 #include <cstdlib>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -95,6 +99,29 @@ class Graph {
   size_t arena_bytes_ = 0;
   bool placed_ = false;
   char* base_ = nullptr;  // the arena the buffers point into
+};
+
+// The graphs of one network, one per input shape (N, C, H, W), built on first use, sharing the
+// packed weights and one activation arena. One caller at a time: a graph owns its buffers.
+class GraphCache {
+ public:
+  explicit GraphCache(memory::data_type type) : type_(type) {}
+  // Adds the network's steps onto `input` (fp32 nchw) and returns the output memory run() reads.
+  using Build = std::function<memory(Graph& g, const memory& input)>;
+  // Runs the graph for this shape on `input` (fp32 NCHW, contiguous), building it first, and hands
+  // the output to `read` while no other caller can touch it.
+  void run(const float* input, const std::array<int64_t, 4>& shape, const Build& build,
+           const std::function<void(const float* output)>& read);
+
+ private:
+  struct Plan {
+    std::unique_ptr<Graph> graph;
+    memory input, output;
+  };
+  memory::data_type type_;
+  std::mutex mutex_;
+  std::shared_ptr<Context> context_ = std::make_shared<Context>();
+  std::map<std::array<int64_t, 4>, Plan> plans_;
 };
 
 }  // namespace fer::onednn
