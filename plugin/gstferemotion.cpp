@@ -604,8 +604,9 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
 
   const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
   g_object_class_install_property(gobject_class, PROP_MODEL,
-      g_param_spec_string("model", "Model", "Model file: a .pth from fer-train, a torchvision ResNet state_dict, or "
-                          "TorchScript (required; changing it while playing loads the new one in the background)",
+      g_param_spec_string("model", "Model", "Model file: a .pth from fer-train or fer-import (scripts/get-model.sh "
+                          "makes the public FER2013 real-face model), a torchvision ResNet state_dict, or TorchScript "
+                          "(required; changing it while playing loads the new one in the background)",
                           DEFAULT_MODEL, flags));
   g_object_class_install_property(gobject_class, PROP_LABELS,
       g_param_spec_string("labels", "Labels", "Comma-separated class names overriding the model's "

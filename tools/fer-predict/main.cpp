@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   double margin = -1.0;  // < 0: the model's
   int align_flag = 0;    // +1 --align, -1 --no-align, 0: the model's
   std::vector<std::string> images;
-  app.add_option("--model,-m", model_path, "model file (.pth from fer-train, a torchvision state_dict, or TorchScript)")
+  app.add_option("--model,-m", model_path, "model file (.pth from fer-train or fer-import, a torchvision state_dict, or TorchScript)")
       ->required();
   app.add_option("--labels", labels, "comma-separated class names, overriding the model's");
   fer::cli::add_detector_options(app, det);

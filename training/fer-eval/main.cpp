@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   std::string model_path, data, split_path, tta = "none", fer2013_map;
   bool json = false;
   int threads = 0, batch = 32;
-  app.add_option("--model,-m", model_path, "model file (fer-train's .pth, a state_dict, TorchScript)")->required();
+  app.add_option("--model,-m", model_path, "model file (fer-train's or fer-import's .pth, a state_dict, TorchScript)")->required();
   app.add_option("--data", data, "DIR/<Class>/*.jpg with the model's class names (with --split: the data root), "
                                  "or FER2013's .csv (its PrivateTest rows)");
   app.add_option("--fer2013-map", fer2013_map, "FER2013 index=Class pairs, as for fer-train");
