@@ -2,7 +2,8 @@
 into a model file whose probabilities equal an independent interpreter of the TF.js graph
 (tfjs_reference.py) within 1e-4 on real face crops from ../shared/data/faces5, with identical
 labels, through fer-predict and through the element; all seven classes or the default five.
-Also: import errors (truncated .bin, missing weight, unknown op, unknown class).
+The npm tarball as downloaded converts to the same file. Also: import errors (truncated .bin, missing
+weight, unknown op, unknown class, damaged tarball).
 argv: fer-import fer-predict [--all: every faces5 crop, and print accuracy and macro recall]"""
 import hashlib
 import json
@@ -10,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -128,6 +130,26 @@ def check_errors(src, tmp):
     refused(os.path.join(src, "emotion.json"), "--classes", "Anger,Contempt", want="Contempt")
 
 
+def check_tarball(src, five, tmp):
+    """An npm-style tarball (package/models/...) holding the two files converts to the same weights."""
+    import torch
+    tgz = os.path.join(tmp, "human-models-3.0.4.tgz")
+    with tarfile.open(tgz, "w:gz") as t:
+        for name in ("emotion.json", "emotion.bin", "LICENSE"):
+            t.add(os.path.join(src, name), arcname=f"package/models/{name}")
+    out = os.path.join(tmp, "from_tarball.pth")
+    run([FER_IMPORT, tgz, "-o", out])
+    a, b = torch.load(five)["state_dict"], torch.load(out)["state_dict"]
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), "the tarball converts differently"
+    print("  the npm tarball converts to the same weights as the .json + .bin")
+    damaged = os.path.join(tmp, "damaged.tgz")
+    data = open(tgz, "rb").read()
+    open(damaged, "wb").write(data[: len(data) // 2])
+    p = run([FER_IMPORT, damaged, "-o", os.path.join(tmp, "damaged.pth")], expect=1)
+    assert "is damaged" in p.stderr and "damaged.tgz" in p.stderr, p.stderr
+    print(f"  refused: {p.stderr.strip()}")
+
+
 def main():
     src = model_dir()
     with tempfile.TemporaryDirectory() as tmp:
@@ -154,8 +176,9 @@ def main():
         ours = scores([max(r, key=r.get) for r in got5], truth)
         print(f"  accuracy {ours[0]:.1%}, macro recall {ours[1]:.1%} (reference {acc:.1%}, {recall:.1%}); recall "
               + ", ".join(f"{c} {r:.2f}" for c, r in ours[2].items()))
-        print("import errors:")
+        print("import errors and the tarball:")
         check_errors(src, tmp)
+        check_tarball(src, five, tmp)
 
 
 if __name__ == "__main__":
