@@ -109,5 +109,5 @@ outputs in $OUT/:
   real/ (the photograph, labelled by ${real_model:-models/emotion-fer2013.pth}), real.txt
 Webcam, real faces: gst-launch-1.0 v4l2src ! feremotion model=${real_model:-models/emotion-fer2013.pth} ! autovideosink
 EOF
-[ -z "${FER_DATA:-}${FER_MODEL:-}" ] && echo "Note: $MODEL knows only drawn faces; for real people use models/emotion-fer2013.pth, or train on real faces (FER_DATA=DIR)."
+[ -z "${FER_DATA:-}${FER_MODEL:-}" ] && echo "Note: $MODEL knows only drawn faces; for real people use ${real_model:-models/emotion-fer2013.pth} (scripts/get-model.sh), or train on real faces (FER_DATA=DIR)."
 exit 0

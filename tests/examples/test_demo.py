@@ -52,7 +52,7 @@ def main():
         check(count_video_frames(os.path.join(out, "annotated.avi")) == FRAMES, "annotated video has every frame")
 
         # A real photograph (astronaut.png: Eileen Collins, smiling) through the imported public model.
-        real = re.search(r"real face:\s+(.*)", p.stdout)
+        real = re.search(r"^real face:\s+(.*)$", p.stdout, re.M)
         check(real is not None, "the summary has a real-face line")
         if "not run" in real.group(1):
             print(f"real-face step not run here: {real.group(1)}")
