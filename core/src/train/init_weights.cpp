@@ -1,5 +1,7 @@
 #include "init_weights.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "checkpoint/checkpoint_archive.hpp"
 #include "fer/errors.hpp"
 #include "fer/input_file.hpp"
@@ -31,6 +33,8 @@ InitialWeights read_initial_weights(const std::string& path) {
       dict = raw.root->get("state_dict");
       init.described = find(*raw.root, "arch") != nullptr;
       if (init.described) read_metadata(*raw.root, init.info);
+      init.folded_batchnorm = nlohmann::json::parse(init.info.training_json.empty() ? "{}" : init.info.training_json)
+                                  .contains("imported");
     }
     if (!dict || !is_tensor_dict(*dict))
       throw ModelError("--init file '" + path + "' holds no state_dict; expected a torchvision .pth or a fer-train model");

@@ -15,6 +15,7 @@ struct InitialWeights {
   StateDict sd;
   ModelInfo info;         // arch and channels from the weights; the rest from the file where it says
   bool described = false;  // the file records its pre-processing (a feremotion model)
+  bool folded_batchnorm = false;  // fer-import's: BatchNorm folded away, its statistics identity
 };
 
 // Throws fer::ModelError when the file is unusable or holds no known architecture.
