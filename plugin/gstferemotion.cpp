@@ -175,9 +175,11 @@ GType gst_feremotion_updates_get_type(void) {
 GType gst_feremotion_precision_get_type(void) {
   static GType type = 0;
   static const GEnumValue values[] = {
-      {GST_FEREMOTION_PRECISION_AUTO, "bf16 where the CPU multiplies bf16 natively (AVX512-BF16, AMX), else fp32", "auto"},
+      {GST_FEREMOTION_PRECISION_AUTO, "int8 where the model file is calibrated (fer-quantize) and the CPU has VNNI, "
+                                       "else bf16 where the CPU multiplies bf16 natively (AVX512-BF16, AMX), else fp32", "auto"},
       {GST_FEREMOTION_PRECISION_FP32, "32-bit floats", "fp32"},
       {GST_FEREMOTION_PRECISION_BF16, "bfloat16 weights and activations", "bf16"},
+      {GST_FEREMOTION_PRECISION_INT8, "int8 weights and activations (VNNI; a model calibrated by fer-quantize)", "int8"},
       {0, nullptr, nullptr}};
   return register_enum_once(&type, "GstFerEmotionPrecision", values);
 }
@@ -210,6 +212,7 @@ static fer::Precision core_precision(GstFerEmotionPrecision p) {
   switch (p) {
     case GST_FEREMOTION_PRECISION_FP32: return fer::Precision::Fp32;
     case GST_FEREMOTION_PRECISION_BF16: return fer::Precision::Bf16;
+    case GST_FEREMOTION_PRECISION_INT8: return fer::Precision::Int8;
     case GST_FEREMOTION_PRECISION_AUTO: break;
   }
   return fer::Precision::Auto;
@@ -456,6 +459,7 @@ static gboolean gst_feremotion_start(GstBaseTransform* trans) {
   const auto info = self->cpp.engine.model()->info();
   GST_INFO_OBJECT(self, "model %s (%s, %s, %zu classes, %d px, %s)", info.path.c_str(), fer::model_kind_name(info.kind),
                   info.arch.c_str(), info.classes.size(), info.input_size, info.precision.c_str());
+  if (!info.precision_note.empty()) GST_WARNING_OBJECT(self, "%s", info.precision_note.c_str());
   GST_INFO_OBJECT(self, "faces found by %s", self->cpp.engine.detector_name().c_str());
   warn_crop_mismatch(GST_ELEMENT(self), info, s.detector.kind);
   self->last_face_count = G_MAXUINT;

@@ -19,6 +19,7 @@ typedef enum {
   GST_FEREMOTION_PRECISION_AUTO,
   GST_FEREMOTION_PRECISION_FP32,
   GST_FEREMOTION_PRECISION_BF16,
+  GST_FEREMOTION_PRECISION_INT8,
 } GstFerEmotionPrecision;
 
 /* Where classification runs: on the streaming thread, or on a worker so that a live

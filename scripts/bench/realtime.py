@@ -3,6 +3,9 @@
 original Python loop (Haar on the whole frame, then a torchvision ResNet50 at 224 px per face),
 same video, same weights, same machine, one run. Prints figures; asserts nothing.
 
+Per-face latency in fp32, bf16 and int8 (calibrated with fer-quantize on --faces) for ResNet50 at
+224 px and ResNet18 at 112 px, at batch 1 and 8; the element offline in each precision.
+
 Usage: scripts/bench/realtime.py [--build build] [--frames 150] [--faces DIR]
 Needs /usr/bin/python3 with torch, torchvision, python3-opencv (scripts/setup.sh installs them)."""
 import argparse
@@ -89,6 +92,14 @@ def original_loop(video, model_path, threads):
             faces += 1
         frames += 1
     return frames / (time.perf_counter() - t0), faces / max(frames, 1)
+
+
+def quantise(build, model_path, faces):
+    """fer-quantize's int8 copy of a model, calibrated on the face crops under `faces`."""
+    out = model_path.replace(".pth", ".int8.pth")
+    subprocess.run([os.path.join(build, "tools", "fer-quantize"), "--model", model_path, "--data", faces, "--out", out],
+                   check=True, capture_output=True)
+    return out
 
 
 def gst():
@@ -211,9 +222,16 @@ def main():
         print(f"video: {args.frames} frames 640x480 30 fps from {args.faces}; ResNet50 224 px, random weights "
               f"shared by every party; {args.threads} threads")
 
-        bench = subprocess.run([os.path.join(args.build, "tools", "fer-bench"), "-m", model_path, "--threads",
-                                str(args.threads), "--reps", "10"], capture_output=True, text=True, check=True).stdout
-        print("per-face latency (fer-bench):\n  " + "\n  ".join(bench.strip().splitlines()[1:]))
+        # int8 copies calibrated on real faces (fer-quantize), as a user makes them.
+        int8_path = quantise(args.build, model_path, args.faces)
+        r18 = os.path.join(tmp, "resnet18.pth")  # untrained, torchvision's initialisation, 112 px
+        subprocess.run([os.path.join(args.build, "tests", "fer_debug"), "create", "resnet18", "112", r18], check=True)
+        r18_int8 = quantise(args.build, r18, args.faces)
+        for name, path in (("ResNet50 224 px", int8_path), ("ResNet18 112 px", r18_int8)):
+            bench = subprocess.run([os.path.join(args.build, "tools", "fer-bench"), "-m", path, "--threads",
+                                    str(args.threads), "--reps", "10"], capture_output=True, text=True,
+                                   check=True).stdout
+            print(f"per-face latency, {name} (fer-bench):\n  " + "\n  ".join(bench.strip().splitlines()[1:]))
 
         py_fps, faces_per_frame = original_loop(video, model_path, args.threads)
         print(f"original Python loop: {py_fps:.1f} fps ({faces_per_frame:.2f} faces a frame)")
@@ -226,8 +244,11 @@ def main():
                             ("bf16 (auto), full detection every frame", ["detect-interval=1"]),
                             ("bf16 (auto), full detection every 3rd frame, faces found again near their "
                              "tracks in between", ["detect-interval=3"]),
-                            ("bf16 (auto), defaults", [])):
-            fps = element_fps(args.build, video, model_path, ["interval=1"] + extra, args.threads)
+                            ("bf16 (auto), defaults", []),
+                            ("int8 (auto on the calibrated file), full detection every frame", ["detect-interval=1"]),
+                            ("int8 (auto on the calibrated file), defaults", [])):
+            model = int8_path if name.startswith("int8") else model_path
+            fps = element_fps(args.build, video, model, ["interval=1"] + extra, args.threads)
             print(f"element offline, {name}: {fps:.1f} fps, x{fps / py_fps:.2f} the original loop")
         for extra in ("", "detect-interval=3"):
             out_fps, worst_ms, rate, n_out, n_in = live_run(args.build, video, model_path, args.threads, extra)

@@ -100,5 +100,6 @@ def cpp_logits(fer_debug, model_path, x, tmp, precision="fp32"):
     x_path, z_path = os.path.join(tmp, "x.f32"), os.path.join(tmp, "z.f32")
     x.contiguous().numpy().astype("float32").tofile(x_path)
     run([fer_debug, "logits", model_path, x_path, z_path, precision])
-    z = torch.from_file(z_path, size=os.path.getsize(z_path) // 4, dtype=torch.float32)
+    # A copy: from_file maps the file privately, and the next call rewrites it in place.
+    z = torch.from_file(z_path, size=os.path.getsize(z_path) // 4, dtype=torch.float32).clone()
     return z.view(x.shape[0], -1)

@@ -26,6 +26,8 @@ inline CLI::CheckedTransformer detector_kinds() {
 }
 
 // What a user may ask inference to run in (Eager is the benchmarks' baseline, not an option).
-inline CLI::CheckedTransformer precisions() { return names_of({Precision::Auto, Precision::Fp32, Precision::Bf16}); }
+inline CLI::CheckedTransformer precisions() {
+  return names_of({Precision::Auto, Precision::Fp32, Precision::Bf16, Precision::Int8});
+}
 
 }  // namespace fer::cli

@@ -40,17 +40,24 @@ int main(int argc, char** argv) {
     std::printf("model %s, %d px, %zu classes\n", info.arch.c_str(), info.input_size, info.classes.size());
     cv::Mat face(info.input_size, info.input_size, CV_8UC3);
     cv::randu(face, 0, 256);
+    if (info.int8.empty()) {
+      // Timing only: ranges measured on random pixels (fer-quantize measures them on faces).
+      std::vector<cv::Mat> noise(8, face);
+      for (auto& n : noise) cv::randu(n = cv::Mat(face.size(), face.type()), 0, 256);
+      model->calibrate_int8(noise, "random pixels (fer-bench: timing only)");
+    }
     for (int b : batches) {
       const cv::Mat blob = model->preprocess(std::vector<cv::Mat>(b, face));
       double baseline = 0;
-      for (const fer::Precision p : {fer::Precision::Eager, fer::Precision::Fp32, fer::Precision::Bf16}) {
+      for (const fer::Precision p :
+           {fer::Precision::Eager, fer::Precision::Fp32, fer::Precision::Bf16, fer::Precision::Int8}) {
         const char* precision = fer::name_of(p);
         try {
           model->set_precision(p);
         } catch (const fer::ModelError& e) {
           if (e.kind() != fer::ErrorKind::NoDevice) throw;
           std::printf("batch %d %-22s not on this CPU: %s\n", b, precision, fer::first_line(e.what()).c_str());
-          continue;  // bf16 without AVX-512: the other figures still stand
+          continue;  // bf16 without AVX-512, int8 without VNNI: the other figures still stand
         }
         model->logits(blob);  // warm-up: oneDNN picks its kernels on the first call
         std::vector<double> ms;

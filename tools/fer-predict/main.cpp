@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
   app.add_option("--annotate", annotate_dir, "write copies with boxes and labels into this folder");
   app.add_option("--threads", threads, "inference threads (0: one per CPU)");
   fer::Precision precision = fer::Precision::Auto;
-  app.add_option("--precision", precision, "auto (default: bf16 where the CPU has it natively), fp32 or bf16")
+  app.add_option("--precision", precision, "auto (default: int8 where the file is calibrated by fer-quantize "
+                 "and the CPU has VNNI, else bf16 where the CPU has it natively, else fp32), fp32, bf16 or int8")
       ->transform(fer::cli::precisions());
   bool allow_torchscript = false;
   app.add_flag("--allow-torchscript", allow_torchscript, "load a TorchScript model file (it can carry code: only "
@@ -79,6 +80,7 @@ int main(int argc, char** argv) {
     lo.precision = precision;
     lo.allow_torchscript = allow_torchscript;
     model = fer::Classifier::load(model_path, lo);
+    if (!model->info().precision_note.empty()) std::cerr << "fer-predict: " << model->info().precision_note << "\n";
     detector = fer::make_face_detector(det);
   } catch (const std::exception& e) {
     std::cerr << "fer-predict: " << e.what() << "\n";

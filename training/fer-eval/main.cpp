@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <opencv2/core.hpp>
 
+#include "../../tools/common/enum_names.hpp"
 #include "../cli_util.hpp"
 #include "../progress.hpp"
 #include "fer/classifier.hpp"
@@ -90,6 +91,9 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "print the results as one JSON object");
   app.add_option("--batch-size", batch, "images per forward pass")->check(CLI::Range(1, 4096))->capture_default_str();
   app.add_option("--threads", threads, "inference threads (0: one per CPU)");
+  fer::Precision precision = fer::Precision::Auto;
+  app.add_option("--precision", precision, "auto (int8 where the file is calibrated and the CPU has VNNI, else bf16 "
+                 "where native, else fp32), fp32, bf16 or int8")->transform(fer::cli::precisions());
   CLI11_PARSE(app, argc, argv);
   if (data.empty() && split_path.empty()) {
     std::cerr << "fer-eval: pass --data DIR or --split FILE\n";
@@ -100,7 +104,9 @@ int main(int argc, char** argv) {
     fer::LoadOptions lo;
     lo.labels = fer::split_labels(labels);
     lo.allow_torchscript = allow_torchscript;
+    lo.precision = precision;
     const auto model = fer::Classifier::load(model_path, lo);
+    if (!model->info().precision_note.empty()) std::cerr << "fer-eval: " << model->info().precision_note << "\n";
     const auto& classes = model->info().classes;
     const auto set = evaluation_set(data, split_path, fer2013_map, classes, fer::split_labels(only_classes));
     fer::train::ConfusionMatrix cm(classes);

@@ -40,10 +40,17 @@ class Classifier {
   // Crops -> one probability vector per crop (softmax of the logits).
   std::vector<std::vector<float>> classify(const std::vector<cv::Mat>& crops) const;
 
+  // int8 post-training quantisation: runs these face crops (as classify takes them) through the
+  // fp32 network, one at a time, and keeps as the model's calibration each activation's range: the
+  // given percentile of its per-crop maxima (100: the largest). save() writes it; precision int8
+  // runs on it. Deterministic: the same crops give the same ranges. `source` is recorded (the folder).
+  const Int8Calibration& calibrate_int8(const std::vector<cv::Mat>& crops, const std::string& source,
+                                        double percentile = 100);
+
   // Writes the project's model file (atomic); TorchScript models cannot be re-saved.
   void save(const std::string& path, const std::string& training_json = "{}") const;
 
-  // Rebuilds the inference copy: "auto", "fp32", "bf16" (BatchNorm folded, channels_last), or
+  // Rebuilds the inference copy: "auto", "fp32", "bf16", "int8" (BatchNorm folded, packed), or
   // "eager" (the plain module, the baseline benchmarks compare against). Not thread-safe
   // against concurrent classify() calls.
   void set_precision(Precision precision);

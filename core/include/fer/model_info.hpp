@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -34,11 +35,12 @@ inline constexpr std::array<float, 3> kGreyWeights{0.2989f, 0.5870f, 0.1140f};
 
 enum class ModelKind { Feremotion, StateDict, TorchScript };
 
-// What inference runs in. Auto: bf16 where the CPU has it natively, else fp32. Eager: the module as
-// it is, through LibTorch (the benchmarks' baseline).
-enum class Precision { Auto, Fp32, Bf16, Eager };
+// What inference runs in. Auto: int8 where the file is calibrated (fer-quantize) and the CPU has
+// VNNI, else bf16 where the CPU has it natively, else fp32. Int8: calibrated files only. Eager: the
+// module as it is, through LibTorch (the benchmarks' baseline).
+enum class Precision { Auto, Fp32, Bf16, Int8, Eager };
 const char* name_of(Precision precision);
-// "auto", "fp32", "bf16", "eager"; throws std::invalid_argument naming the choices.
+// "auto", "fp32", "bf16", "int8", "eager"; throws std::invalid_argument naming the choices.
 Precision parse_precision(const std::string& name);
 const char* model_kind_name(ModelKind kind);
 
@@ -55,6 +57,14 @@ struct TrainingCrop {
 // cut with (accuracy then drops), naming the setting that fixes it.
 std::string crop_mismatch(const TrainingCrop& trained, DetectorKind detector);
 
+// What int8 inference needs beyond the weights (written by fer-quantize): the largest |value| each
+// activation took on real faces, keyed by the PyTorch name of the convolution that writes it.
+struct Int8Calibration {
+  std::map<std::string, float> activation_max;  // empty: not calibrated
+  std::string json = "{}";  // what it was measured on: {"images", "data", "statistic"}
+  bool empty() const { return activation_max.empty(); }
+};
+
 struct ModelInfo {
   std::string path;
   ModelKind kind = ModelKind::Feremotion;
@@ -66,7 +76,9 @@ struct ModelInfo {
   std::array<float, 3> std = kImageNetStd;
   std::string training_json;         // free-form training info, "{}" when absent
   TrainingCrop crop;                 // from training_json's "crop"
-  std::string precision = "fp32";    // what inference runs in: fp32 or bf16
+  Int8Calibration int8;              // the file's "int8" entry
+  std::string precision = "fp32";    // what inference runs in: fp32, bf16 or int8
+  std::string precision_note;        // why auto chose less than the file allows ("" when it did not)
 };
 
 // What a caller may impose on a file that does not say it itself.

@@ -67,13 +67,13 @@ int64_t infer_input_channels(const StateDict& sd) {
   return it->second.size(1);
 }
 
-std::unique_ptr<FoldedNet> fold_network(const std::string& arch, const StateDict& sd, bool bf16,
-                                        torch::Device device) {
+std::unique_ptr<FoldedNet> fold_network(const std::string& arch, const StateDict& sd,
+                                        const onednn::Numerics& numerics, torch::Device device) {
   if (is_xception(arch)) {
     if (!device.is_cpu()) return nullptr;
-    return std::make_unique<FoldedXception>(xception_spec(arch), sd, bf16);
+    return std::make_unique<FoldedXception>(xception_spec(arch), sd, numerics);
   }
-  return std::make_unique<FoldedResNet>(resnet_spec(arch), sd, bf16 ? torch::kBFloat16 : torch::kFloat32, device);
+  return std::make_unique<FoldedResNet>(resnet_spec(arch), sd, numerics, device);
 }
 
 }  // namespace fer

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "emotion_net.hpp"
+#include "runtime/onednn_graph.hpp"
 #include "state_dict.hpp"
 
 namespace fer {
@@ -23,8 +24,8 @@ int64_t infer_num_classes(const StateDict& sd);
 int64_t infer_input_channels(const StateDict& sd);
 
 // The fast inference copy, or nullptr where there is none (an Xception off the CPU: it then runs
-// as the module).
-std::unique_ptr<FoldedNet> fold_network(const std::string& arch, const StateDict& sd, bool bf16,
-                                        torch::Device device);
+// as the module). numerics: f32, bf16, int8 (with its calibration), or f32 observing ranges.
+std::unique_ptr<FoldedNet> fold_network(const std::string& arch, const StateDict& sd,
+                                        const onednn::Numerics& numerics, torch::Device device);
 
 }  // namespace fer

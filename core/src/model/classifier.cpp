@@ -16,15 +16,16 @@ const char* name_of(Precision precision) {
     case Precision::Auto: return "auto";
     case Precision::Fp32: return "fp32";
     case Precision::Bf16: return "bf16";
+    case Precision::Int8: return "int8";
     case Precision::Eager: return "eager";
   }
   return "?";
 }
 
 Precision parse_precision(const std::string& name) {
-  for (Precision p : {Precision::Auto, Precision::Fp32, Precision::Bf16, Precision::Eager})
+  for (Precision p : {Precision::Auto, Precision::Fp32, Precision::Bf16, Precision::Int8, Precision::Eager})
     if (name == name_of(p)) return p;
-  throw std::invalid_argument("unknown precision '" + name + "'; use auto, fp32 or bf16");
+  throw std::invalid_argument("unknown precision '" + name + "'; use auto, fp32, bf16 or int8");
 }
 
 const char* model_kind_name(ModelKind kind) {

@@ -2,6 +2,10 @@
 // logits, so the loader, the writer and the trainer handle ResNets and Xceptions alike.
 #pragma once
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include <torch/torch.h>
 
 namespace fer {
@@ -17,6 +21,9 @@ class FoldedNet {
  public:
   virtual ~FoldedNet() = default;
   virtual torch::Tensor forward(const torch::Tensor& x) const = 0;
+  // Built observing (onednn::Numerics::observe): per convolution, its largest |output| on each
+  // forward so far, for int8 calibration.
+  virtual std::map<std::string, std::vector<float>> observed() const = 0;
 };
 
 }  // namespace fer

@@ -28,6 +28,7 @@ onednn::ConvWeights folded_conv(const StateDict& sd, const std::string& conv, co
   c.pad = pad;
   c.groups = groups;
   c.out = static_cast<int>(w.size(0));
+  c.name = conv;
   return c;
 }
 

@@ -29,11 +29,13 @@ FoldedResNet::Conv FoldedResNet::fold(const StateDict& sd, const std::string& co
   return c;
 }
 
-FoldedResNet::FoldedResNet(const ResNetSpec& spec, const StateDict& sd, torch::ScalarType dtype, torch::Device device)
-    : dtype_(dtype), device_(device), packed_(device.is_cpu()),
-      graphs_(std::make_unique<onednn::GraphCache>(dtype == torch::kBFloat16 ? dnnl::memory::data_type::bf16
-                                                                            : dnnl::memory::data_type::f32)) {
+FoldedResNet::FoldedResNet(const ResNetSpec& spec, const StateDict& sd, const onednn::Numerics& numerics,
+                           torch::Device device)
+    : dtype_(numerics.type == dnnl::memory::data_type::bf16 ? torch::kBFloat16 : torch::kFloat32), device_(device),
+      packed_(device.is_cpu()), graphs_(std::make_unique<onednn::GraphCache>(numerics)) {
   stem_ = fold(sd, "conv1", "bn1", 2);
+  // int8: the stem stays fp32 (3 input channels use a VNNI unit poorly, and its input is the image).
+  stem_.dnnl.int8 = false;
   for (int stage = 0; stage < 4; ++stage) {
     for (int i = 0; i < spec.layers[stage]; ++i) {
       const std::string p = "layer" + std::to_string(stage + 1) + "." + std::to_string(i) + ".";
@@ -51,11 +53,19 @@ FoldedResNet::FoldedResNet(const ResNetSpec& spec, const StateDict& sd, torch::S
   }
   // The head stays fp32 in every precision: pooling and a 2048 x classes product cost nothing, and
   // bf16 rounding there would flip labels whose top two scores are close.
+  std::vector<const onednn::ConvWeights*> convs{&stem_.dnnl};
+  for (const auto& b : blocks_) {
+    for (const auto& c : b.convs) convs.push_back(&c.dnnl);
+    if (b.downsample) convs.push_back(&b.downsample->dnnl);
+  }
+  onednn::require_calibration(numerics, convs);
   fc_w_ = sd.at("fc.weight").to(device_, torch::kFloat32);
   fc_b_ = sd.at("fc.bias").to(device_, torch::kFloat32);
 }
 
 FoldedResNet::~FoldedResNet() = default;
+
+std::map<std::string, std::vector<float>> FoldedResNet::observed() const { return graphs_->observed(); }
 
 torch::Tensor FoldedResNet::forward(const torch::Tensor& input) const {
   if (packed_) return forward_onednn(input);

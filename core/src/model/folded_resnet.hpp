@@ -23,9 +23,11 @@ namespace fer {
 
 class FoldedResNet : public FoldedNet {
  public:
-  FoldedResNet(const ResNetSpec& spec, const StateDict& sd, torch::ScalarType dtype, torch::Device device);
+  // numerics.type: f32, bf16 or (on the CPU) int8.
+  FoldedResNet(const ResNetSpec& spec, const StateDict& sd, const onednn::Numerics& numerics, torch::Device device);
   ~FoldedResNet() override;
   torch::Tensor forward(const torch::Tensor& x) const override;
+  std::map<std::string, std::vector<float>> observed() const override;
   torch::ScalarType dtype() const { return dtype_; }
 
  private:

@@ -6,9 +6,10 @@
 
 namespace fer {
 
-FoldedXception::FoldedXception(const XceptionSpec& spec, const StateDict& sd, bool bf16)
-    : graphs_(std::make_unique<onednn::GraphCache>(bf16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32)) {
+FoldedXception::FoldedXception(const XceptionSpec& spec, const StateDict& sd, const onednn::Numerics& numerics)
+    : graphs_(std::make_unique<onednn::GraphCache>(numerics)) {
   stem1_ = folded_conv(sd, "stem.0", "stem.1", 2, 0);
+  stem1_.int8 = false;  // int8: the image in, 1 or 3 channels: fp32
   stem2_ = folded_conv(sd, "stem.3", "stem.4", 1, 0);
   for (size_t i = 0; i < spec.blocks.size(); ++i) {
     const std::string p = "blocks." + std::to_string(i) + ".";
@@ -22,9 +23,16 @@ FoldedXception::FoldedXception(const XceptionSpec& spec, const StateDict& sd, bo
     blocks_.push_back(std::move(b));
   }
   head_ = folded_conv(sd, "classifier", "", 1, 1);
+  head_.int8 = false;  // the class maps in fp32 (see forward)
+  std::vector<const onednn::ConvWeights*> convs{&stem1_, &stem2_};
+  for (const auto& b : blocks_)
+    for (const auto* c : {&b.shortcut, &b.depthwise1, &b.pointwise1, &b.depthwise2, &b.pointwise2}) convs.push_back(c);
+  onednn::require_calibration(numerics, convs);
 }
 
 FoldedXception::~FoldedXception() = default;
+
+std::map<std::string, std::vector<float>> FoldedXception::observed() const { return graphs_->observed(); }
 
 torch::Tensor FoldedXception::forward(const torch::Tensor& input) const {
   using tag = dnnl::memory::format_tag;

@@ -16,9 +16,11 @@ namespace fer {
 
 class FoldedXception : public FoldedNet {
  public:
-  FoldedXception(const XceptionSpec& spec, const StateDict& sd, bool bf16);
+  // numerics.type: f32, bf16 or int8.
+  FoldedXception(const XceptionSpec& spec, const StateDict& sd, const onednn::Numerics& numerics);
   ~FoldedXception() override;
   torch::Tensor forward(const torch::Tensor& x) const override;
+  std::map<std::string, std::vector<float>> observed() const override;
 
  private:
   struct Block {

@@ -1,6 +1,7 @@
 #include "model_metadata.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <nlohmann/json.hpp>
 
@@ -81,6 +82,23 @@ TrainingCrop training_crop(const nlohmann::json& training) {
   return c;
 }
 
+// {"activation_max": {name: max}, "calibration": {...}}: what fer-quantize writes.
+Int8Calibration int8_calibration(const Value& v) {
+  const Value* ranges = find(v, "activation_max");
+  if (!ranges || ranges->kind != Value::Kind::Dict)
+    throw std::runtime_error("its 'int8' entry has no 'activation_max' dict; calibrate it again with fer-quantize");
+  Int8Calibration c;
+  for (const auto& [k, x] : ranges->dict) {
+    const double max = !x ? -1 : x->kind == Value::Kind::Float ? x->f : x->kind == Value::Kind::Int ? x->i : -1;
+    if (!k || k->kind != Value::Kind::String || !(max >= 0) || !std::isfinite(max))
+      throw std::runtime_error("its 'int8.activation_max' holds a key that is not a name or a value that is not a "
+                               "finite number >= 0; calibrate it again with fer-quantize");
+    c.activation_max[k->s] = static_cast<float>(max);
+  }
+  if (const Value* cal = find(v, "calibration")) c.json = to_json(*cal).dump();
+  return c;
+}
+
 }  // namespace
 
 void read_metadata(const Value& root, ModelInfo& info) {
@@ -98,6 +116,7 @@ void read_metadata(const Value& root, ModelInfo& info) {
     info.training_json = training.dump();
     info.crop = training_crop(training);
   }
+  if (const Value* v = find(root, "int8")) info.int8 = int8_calibration(*v);
   if (const Value* v = find(root, "format_version"); v && v->kind == Value::Kind::Int && v->i > kModelFormatVersion)
     throw std::runtime_error("it was written by a newer feremotion (format " + std::to_string(v->i) +
                              ", this build reads up to " + std::to_string(kModelFormatVersion) + "); update feremotion");

@@ -1,5 +1,6 @@
 // The project's model file: a zip pickle that Python's torch.load reads as a plain dict
-// {state_dict, arch, classes, input_size, input_channels, mean, std, format_version, training}.
+// {state_dict, arch, classes, input_size, input_channels, mean, std, format_version, training} and,
+// once calibrated by fer-quantize, int8.
 #include <cstdio>
 #include <fstream>
 
@@ -59,6 +60,14 @@ std::vector<char> serialize_model(const ModelInfo& info, const torch::nn::Module
   root.insert("mean", mean);
   root.insert("std", stdv);
   root.insert("training", from_json(nlohmann::json::parse(info.training_json.empty() ? "{}" : info.training_json)));
+  if (!info.int8.empty()) {
+    auto ranges = any_dict();
+    for (const auto& [name, max] : info.int8.activation_max) ranges.insert(name, static_cast<double>(max));
+    auto int8 = any_dict();
+    int8.insert("activation_max", ranges);
+    int8.insert("calibration", from_json(nlohmann::json::parse(info.int8.json)));
+    root.insert("int8", int8);
+  }
   root.insert("state_dict", sd);
   return torch::pickle_save(root);
 }

@@ -30,19 +30,46 @@ torch::Tensor Classifier::Impl::forward(const torch::Tensor& input) {
   return script->forward({x}).toTensor();
 }
 
+namespace {
+
+// Why this model cannot run int8 here ("" where it can).
+std::string int8_obstacle(const Classifier::Impl& impl) {
+  const auto& path = impl.info.path.empty() ? std::string("this model") : "'" + impl.info.path + "'";
+  if (!impl.net) return path + " is TorchScript, which runs as it was saved";
+  if (impl.info.int8.empty())
+    return path + " is not calibrated for int8; run fer-quantize --model " +
+           (impl.info.path.empty() ? std::string("M") : impl.info.path) + " --data FACES_DIR --out Q.pth and load Q.pth";
+  if (!impl.device.is_cpu()) return "int8 runs on the CPU only; use device=cpu";
+  if (!cpu_has_vnni()) return "this CPU has no VNNI (AVX512-VNNI or AMX), which int8 needs to be fast and exact";
+  return "";
+}
+
+}  // namespace
+
 void prepare_inference(Classifier::Impl& impl, Precision precision) {
+  impl.info.precision_note.clear();
   if (precision == Precision::Eager) {
     impl.folded.reset();
     impl.info.precision = "fp32";
     return;
   }
-  const bool bf16 = precision == Precision::Bf16 ||
-                    (precision == Precision::Auto && impl.device.is_cpu() && cpu_has_native_bf16());
+  const std::string obstacle = int8_obstacle(impl);
+  if (precision == Precision::Int8 && !obstacle.empty())
+    throw ModelError("precision int8: " + obstacle, ErrorKind::NoDevice);
+  const bool int8 = precision == Precision::Int8 || (precision == Precision::Auto && obstacle.empty());
+  // A calibrated file that auto cannot run as int8 here says so once (the loader's caller logs it).
+  if (precision == Precision::Auto && !impl.info.int8.empty() && !obstacle.empty())
+    impl.info.precision_note = "int8 calibration not used: " + obstacle;
+  const bool bf16 = !int8 && (precision == Precision::Bf16 ||
+                              (precision == Precision::Auto && impl.device.is_cpu() && cpu_has_native_bf16()));
   if (bf16 && impl.device.is_cpu() && impl.net) require_bf16_kernels("precision bf16");
-  impl.info.precision = bf16 ? "bf16" : "fp32";
+  impl.info.precision = int8 ? "int8" : bf16 ? "bf16" : "fp32";
   impl.folded.reset();
   if (!impl.net) return;  // TorchScript runs as it was saved
-  impl.folded = fold_network(impl.info.arch, state_dict_of(*impl.net), bf16, impl.device);
+  onednn::Numerics numerics;
+  numerics.type = int8 ? dnnl::memory::data_type::s8 : bf16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32;
+  if (int8) numerics.calibrated = impl.info.int8.activation_max;
+  impl.folded = fold_network(impl.info.arch, state_dict_of(*impl.net), numerics, impl.device);
 }
 
 }  // namespace fer

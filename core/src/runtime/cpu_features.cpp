@@ -15,6 +15,8 @@ bool cpu_includes(dnnl::cpu_isa isa) {
 
 bool cpu_has_native_bf16() { return cpu_includes(dnnl::cpu_isa::avx512_core_bf16); }
 
+bool cpu_has_vnni() { return cpu_includes(dnnl::cpu_isa::avx512_core_vnni); }
+
 bool cpu_has_bf16_kernels() { return cpu_includes(dnnl::cpu_isa::avx512_core); }
 
 void require_bf16_kernels(const std::string& what) {

@@ -10,6 +10,10 @@ namespace fer {
 // bf16 multiplied natively (AVX512-BF16, AMX): only there is bf16 faster than fp32.
 bool cpu_has_native_bf16();
 
+// int8 dot products in one instruction (AVX512-VNNI, AMX): where int8 beats bf16 and, unlike
+// plain AVX-512's u8 x s8 pairs, never saturates an intermediate sum.
+bool cpu_has_vnni();
+
 // bf16 at all: oneDNN 2.6 has bf16 kernels from AVX-512 on (emulated there, native with
 // AVX512-BF16); on AVX2 it has none and refuses to build the primitives.
 bool cpu_has_bf16_kernels();

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -27,7 +28,30 @@ struct ConvWeights {
   std::vector<float> w, b;
   int out = 0, in = 0, k = 1, stride = 1, groups = 1;  // in: per group
   int pad = -1;  // on every side; -1: k/2 ("same" at stride 1)
+  std::string name;   // the PyTorch module's ("layer1.0.conv1"): keys the int8 calibration
+  bool int8 = true;   // false: stays in fp32 in an int8 graph (a stem or class head that keeps labels)
 };
+
+// int8 (post-training quantisation for VNNI): weights symmetric per output channel (max |w| / 127),
+// activations u8 where they are all >= 0 (after a ReLU) and s8 elsewhere, each tensor's real value
+// its integer times max / 255 (u8) or max / 127 (s8), where max is the calibrated largest |value|
+// of the named convolution's output. Everything else (pooling, ReLU, sums) keeps the integers.
+using ActivationMax = std::map<std::string, float>;
+
+// What a graph computes in.
+struct Numerics {
+  memory::data_type type = memory::data_type::f32;  // f32, bf16, or s8: int8 (ConvWeights::int8 convs)
+  ActivationMax calibrated;  // s8: the output max of every int8 convolution and of what feeds one
+  bool observe = false;      // f32: record each named convolution's largest |output| on every run
+};
+
+// Per output channel max |w| / 127 (1 for an all-zero channel): the int8 weights' scales.
+std::vector<float> int8_weight_scales(const ConvWeights& c);
+
+// For an int8 numerics: throws std::runtime_error naming the first of these convolutions whose
+// output range the calibration lacks (a file calibrated for another network, or edited), so that a
+// model fails when loaded rather than on its first face.
+void require_calibration(const Numerics& numerics, const std::vector<const ConvWeights*>& convs);
 
 // The engine, its stream and the packed weights, shared by the graphs of one network (one per
 // input shape): a weight is packed once per layout oneDNN asks for, whatever the batch size.
@@ -51,13 +75,16 @@ class Graph {
  public:
   // type: f32 or bf16, the activations' and weights' type.
   Graph(memory::data_type type, std::shared_ptr<Context> context);
+  Graph(Numerics numerics, std::shared_ptr<Context> context);
 
   // The caller's buffer, set per run with memory::set_data_handle.
   memory external(const memory::dims& dims, memory::data_type type, memory::format_tag tag);
-  // src converted into a new buffer in the given layout, of the graph's type unless given.
+  // src converted into a new buffer in the given layout, of the graph's float type unless given.
   memory reorder(const memory& src, memory::format_tag tag, std::optional<memory::data_type> type = {});
   // Convolution (padding c.pad; no bias where c.b is empty), then, in order: + the values already in `accumulate` (which then
   // receives the result: a residual sum), ReLU. f32_out: the result in fp32 whatever the type.
+  // In an int8 graph an int8 convolution quantises a float src and writes u8 (ReLU) or s8; a float
+  // one takes its src back to fp32.
   memory conv(const ConvWeights& c, const memory& src, bool relu, const memory* accumulate = nullptr,
               bool f32_out = false);
   memory max_pool(const memory& src, int kernel, int stride, int padding);
@@ -77,6 +104,9 @@ class Graph {
   size_t arena_bytes() const { return arena_bytes_; }
   size_t unshared_bytes() const;
 
+  // Numerics::observe: each named convolution's output (fp32) as it was written, read after run().
+  const std::vector<std::pair<std::string, memory>>& observed() const { return observed_; }
+
  private:
   struct Step {
     dnnl::primitive prim;
@@ -87,15 +117,34 @@ class Graph {
   struct Buffer {
     memory m;
     size_t bytes, offset = 0, first, last;
+    std::vector<memory> aliases;  // the same bytes read as another type
   };
   memory make(const memory::desc& d);
+  // The same bytes as m read as another type of the same size (u8 over s8): one buffer.
+  memory alias(const memory& m, memory::data_type type);
   void push(dnnl::primitive prim, std::unordered_map<int, memory> args);
   void place();
+  memory conv_int8(const ConvWeights& c, const memory& src, bool relu, const memory* accumulate, bool f32_out);
+  // m as int8 (u8 where it is >= 0) or as fp32: itself where it is already, else a scaling reorder, made once.
+  memory to_int8(const memory& m);
+  memory to_float(const memory& m);
+  // The real value of one step of m's integers; its calibrated max |value| (0: unknown).
+  float step_of(const memory& m) const;
+  float max_of(const memory& m) const;
+  float calibrated(const std::string& name) const;
 
-  memory::data_type type_;
+  Numerics num_;
+  memory::data_type type_;  // of float activations: f32 or bf16 (f32 in an int8 graph)
   std::shared_ptr<Context> ctx_;
   std::vector<Step> steps_;
   std::vector<Buffer> buffers_;
+  struct Range {
+    float max;    // calibrated max |value|
+    bool nonneg;  // all >= 0 (after a ReLU): u8 as int8
+  };
+  std::unordered_map<dnnl_memory_t, Range> ranges_;  // of the activations of an int8 graph
+  std::vector<std::pair<dnnl_memory_t, memory>> converted_;  // to_int8 / to_float, made once per source
+  std::vector<std::pair<std::string, memory>> observed_;
   size_t arena_bytes_ = 0;
   bool placed_ = false;
   char* base_ = nullptr;  // the arena the buffers point into
@@ -105,21 +154,24 @@ class Graph {
 // packed weights and one activation arena. One caller at a time: a graph owns its buffers.
 class GraphCache {
  public:
-  explicit GraphCache(memory::data_type type) : type_(type) {}
+  explicit GraphCache(Numerics numerics) : numerics_(std::move(numerics)) {}
   // Adds the network's steps onto `input` (fp32 nchw) and returns the output memory run() reads.
   using Build = std::function<memory(Graph& g, const memory& input)>;
   // Runs the graph for this shape on `input` (fp32 NCHW, contiguous), building it first, and hands
   // the output to `read` while no other caller can touch it.
   void run(const float* input, const std::array<int64_t, 4>& shape, const Build& build,
            const std::function<void(const float* output)>& read);
+  // Numerics::observe: per named convolution, its largest |output| on each run so far.
+  std::map<std::string, std::vector<float>> observed() const;
 
  private:
   struct Plan {
     std::unique_ptr<Graph> graph;
     memory input, output;
   };
-  memory::data_type type_;
-  std::mutex mutex_;
+  Numerics numerics_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::vector<float>> observed_;
   std::shared_ptr<Context> context_ = std::make_shared<Context>();
   std::map<std::array<int64_t, 4>, Plan> plans_;
 };

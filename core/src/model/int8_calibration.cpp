@@ -1,0 +1,44 @@
+// Classifier::calibrate_int8: the ranges int8 inference quantises activations to, measured by the
+// fp32 graph itself (the same folded convolutions, observed as they are written).
+#include <algorithm>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "architectures.hpp"
+#include "fer/classifier.hpp"
+#include "fer/errors.hpp"
+#include "network.hpp"
+#include "state_dict.hpp"
+
+namespace fer {
+
+const Int8Calibration& Classifier::calibrate_int8(const std::vector<cv::Mat>& crops, const std::string& source,
+                                                  double percentile) {
+  ModelInfo& info = impl_->info;
+  if (!impl_->net) throw ModelError("int8 calibration needs the network's weights; '" + info.path + "' is TorchScript");
+  if (crops.empty()) throw ModelError("int8 calibration: no face crops to measure on");
+  if (!(percentile > 0 && percentile <= 100)) throw ModelError("int8 calibration: the percentile must be in (0, 100]");
+  onednn::Numerics numerics;
+  numerics.observe = true;
+  const auto net = fold_network(info.arch, state_dict_of(*impl_->net), numerics, torch::kCPU);
+  for (const auto& crop : crops) {
+    cv::Mat blob = preprocess({crop});
+    net->forward(torch::from_blob(blob.ptr<float>(), {1, info.channels, info.input_size, info.input_size}));
+  }
+  Int8Calibration c;
+  for (auto& [name, maxima] : net->observed()) {
+    // The nearest-rank percentile of the per-crop maxima: no interpolation, so nothing depends on
+    // the order the crops came in.
+    std::sort(maxima.begin(), maxima.end());
+    const size_t rank = static_cast<size_t>(std::ceil(percentile / 100.0 * maxima.size()));
+    c.activation_max[name] = maxima[std::clamp<size_t>(rank, 1, maxima.size()) - 1];
+  }
+  c.json = nlohmann::json{{"images", crops.size()}, {"data", source}, {"percentile", percentile},
+                          {"statistic", "nearest-rank percentile of per-image max |activation|"}}
+               .dump();
+  info.int8 = std::move(c);
+  return info.int8;
+}
+
+}  // namespace fer
