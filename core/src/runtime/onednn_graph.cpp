@@ -323,16 +323,17 @@ memory Graph::global_avg_pool(const memory& src_in) {
   const memory src = to_float(src_in);  // a mean of integers would round
   const auto sd = src.get_desc();
   const auto in = sd.dims();
-  const memory::desc dd({in[0], in[1], 1, 1}, sd.data_type(), tag::nchw);
+  // Pooled in the src's own blocked layout, then reordered to plain fp32: into nchw directly
+  // oneDNN 2.6 takes its reference kernel (1.1 ms of a 7.5 ms int8 ResNet50 face).
+  const memory::desc dd({in[0], in[1], 1, 1}, sd.data_type(), kLayout);
   dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_avg_exclude_padding, sd,
                                 dd, {1, 1}, {in[2], in[3]}, {0, 0}, {0, 0});
   const dnnl::pooling_forward::primitive_desc pd(d, ctx_->engine);
   memory dst = make(pd.dst_desc());
   push(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-  if (sd.data_type() == dt::f32) return dst;
-  memory f32 = make({dd.dims(), dt::f32, tag::nchw});  // pooling keeps the type: convert after
-  push(dnnl::reorder(dst, f32), {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, f32}});
-  return f32;
+  memory plain = make({dd.dims(), dt::f32, tag::nchw});
+  push(dnnl::reorder(dst, plain), {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, plain}});
+  return plain;
 }
 
 memory Graph::upsample_add(const memory& fine, const memory& coarse) {
