@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
       std::vector<cv::Mat> noise(8, face);
       for (auto& n : noise) cv::randu(n = cv::Mat(face.size(), face.type()), 0, 256);
       model->calibrate_int8(noise, "random pixels (fer-bench: timing only)");
+      std::printf("int8 ranges measured on random pixels: timing only (fer-quantize calibrates on faces)\n");
     }
     for (int b : batches) {
       const cv::Mat blob = model->preprocess(std::vector<cv::Mat>(b, face));

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
 #include <cstdint>
 #include <new>
+#include <stdexcept>
 
 #include "runtime/cpu_features.hpp"
 
@@ -60,23 +60,22 @@ memory Context::packed(const ConvWeights& c, const memory::desc& want) {
     if (src == c.w.data() && m.get_desc() == want) return m;
   const auto dims = weight_dims(c);
   const tag plain = c.groups > 1 ? tag::goihw : tag::oihw;
-  memory m(want, engine);
+  memory m(want, engine), user;
+  std::vector<int8_t> q;
   if (want.data_type() == dt::s8) {
     // Rounded per output channel here; the reorder then packs them (and adds the compensation
     // oneDNN keeps for s8 sources).
     const auto scales = int8_weight_scales(c);
     const size_t per = c.w.size() / c.out;
-    std::vector<int8_t> q(c.w.size());
+    q.resize(c.w.size());
     for (size_t i = 0; i < q.size(); ++i)
       q[i] = static_cast<int8_t>(std::clamp(std::nearbyint(c.w[i] / scales[i / per]), -127.f, 127.f));
-    memory user({dims, dt::s8, plain}, engine, q.data());
-    dnnl::reorder(user, m).execute(stream, user, m);
-    stream.wait();
+    user = memory({dims, dt::s8, plain}, engine, q.data());
   } else {
-    memory user({dims, dt::f32, plain}, engine, const_cast<float*>(c.w.data()));
-    dnnl::reorder(user, m).execute(stream, user, m);
-    stream.wait();
+    user = memory({dims, dt::f32, plain}, engine, const_cast<float*>(c.w.data()));
   }
+  dnnl::reorder(user, m).execute(stream, user, m);
+  stream.wait();
   packed_.emplace_back(c.w.data(), m);
   return m;
 }

@@ -1,9 +1,10 @@
 // A straight-line network on oneDNN (the library under LibTorch's CPU convolutions), built once per
-// input shape and run without LibTorch: every activation in one blocked layout (nChw16c, or nChw8c
-// without AVX-512), ReLU and
-// residual sums fused into the convolutions, weights packed once, nothing allocated per call.
-// Through LibTorch the same operators cost a dispatch, an allocation and a separate pass for each
-// ReLU and add (a quarter of a bf16 ResNet50's time at batch 1). Used by YuNet and the ResNets.
+// input shape and run without LibTorch: float activations in one blocked layout (nChw16c, or
+// nChw8c without AVX-512), int8 ones channels-last, ReLU and residual sums fused into the
+// convolutions, weights packed once, nothing allocated per call. Through LibTorch the same
+// operators cost a dispatch, an allocation and a separate pass for each ReLU and add (a quarter of
+// a bf16 ResNet50's time at batch 1). Used by YuNet, the ResNets and the Xceptions; in fp32, bf16
+// or int8 (docs/int8.md).
 #pragma once
 
 #include <array>
