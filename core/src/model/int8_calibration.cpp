@@ -18,6 +18,7 @@ const Int8Calibration& Classifier::calibrate_int8(const std::vector<cv::Mat>& cr
   ModelInfo& info = impl_->info;
   if (!impl_->net) throw ModelError("int8 calibration needs the network's weights; '" + info.path + "' is TorchScript");
   if (crops.empty()) throw ModelError("int8 calibration: no face crops to measure on");
+  if (!impl_->device.is_cpu()) throw ModelError("int8 calibration runs on the CPU; load the model with device cpu");
   if (!(percentile > 0 && percentile <= 100)) throw ModelError("int8 calibration: the percentile must be in (0, 100]");
   onednn::Numerics numerics;
   numerics.observe = true;
