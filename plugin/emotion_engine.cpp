@@ -8,9 +8,6 @@
 namespace feremotion {
 namespace {
 
-// Green boxes, white text on black: legible on any background.
-const Palette kPalette{cv::Vec3b{0, 0, 0}, cv::Vec3b{0, 230, 64}, cv::Vec3b{0, 0, 0}, cv::Vec3b{255, 255, 255}};
-
 std::shared_ptr<fer::Classifier> load_model(const EngineSettings& s) {
   return acquire_model(s.model, s.device, s.labels, s.precision, s.allow_torchscript);
 }
@@ -190,7 +187,7 @@ void EmotionEngine::use_detector(const fer::DetectorOptions& wanted) {
   if (loaded) loaded(name);
 }
 
-void EmotionEngine::set_format(const GstVideoInfo& info) { format_ = FrameFormat(info, kPalette); }
+void EmotionEngine::set_format(const GstVideoInfo& info) { format_ = FrameFormat(info); }
 
 FrameResults EmotionEngine::process(GstVideoFrame* frame, const EngineSettings& s) {
   FrameResults out;
@@ -220,8 +217,10 @@ FrameResults EmotionEngine::process(GstVideoFrame* frame, const EngineSettings& 
       mask_.create(access.size(), CV_8UC1);
       mask_.setTo(0);
     }
-    const cv::Rect drawn = draw_overlay(mask_, out.faces, out.model->info().classes);
-    access.paint(mask_, drawn);
+    const cv::Rect drawn = draw_overlay(mask_, out.faces, classes);
+    std::vector<Ink> inks;
+    for (const fer::Rgb& c : overlay_palette(classes)) inks.push_back(format_.ink(c.r, c.g, c.b));
+    access.paint(mask_, drawn, inks);
     mask_(drawn).setTo(0);  // clear only what was drawn: no full-frame work per frame
   }
   return out;

@@ -12,7 +12,7 @@ uint8_t clamp8(double v) { return static_cast<uint8_t>(std::clamp(std::lround(v)
 
 }  // namespace
 
-FrameFormat::FrameFormat(const GstVideoInfo& info, const Palette& palette) {
+FrameFormat::FrameFormat(const GstVideoInfo& info) {
   layout = GST_VIDEO_INFO_IS_GRAY(&info) ? Layout::Grey : GST_VIDEO_INFO_IS_YUV(&info) ? Layout::Yuv : Layout::Rgb;
   ncomp = layout == Layout::Grey ? 1 : 3;
   if (layout == Layout::Yuv) {
@@ -27,22 +27,15 @@ FrameFormat::FrameFormat(const GstVideoInfo& info, const Palette& palette) {
       c_scale = 1.0 / 255;
     }
   }
-  for (size_t i = 0; i < palette.size(); ++i) {
-    const cv::Vec3b& rgb = palette[i];
-    auto& out = ink[i];
-    if (layout == Layout::Rgb) {
-      out = {rgb[0], rgb[1], rgb[2]};
-      continue;
-    }
-    const double R = rgb[0] / 255.0, G = rgb[1] / 255.0, B = rgb[2] / 255.0;
-    const double Y = kr * R + (1 - kr - kb) * G + kb * B;
-    if (layout == Layout::Grey) {
-      out = {clamp8(Y * 255), 0, 0};
-      continue;
-    }
-    out = {clamp8(Y / y_scale + y_off), clamp8((B - Y) / (2 * (1 - kb)) / c_scale + 128),
-           clamp8((R - Y) / (2 * (1 - kr)) / c_scale + 128)};
-  }
+}
+
+Ink FrameFormat::ink(uint8_t r, uint8_t g, uint8_t b) const {
+  if (layout == Layout::Rgb) return {r, g, b};
+  const double R = r / 255.0, G = g / 255.0, B = b / 255.0;
+  const double Y = kr * R + (1 - kr - kb) * G + kb * B;
+  if (layout == Layout::Grey) return {clamp8(Y * 255), 0, 0};
+  return {clamp8(Y / y_scale + y_off), clamp8((B - Y) / (2 * (1 - kb)) / c_scale + 128),
+          clamp8((R - Y) / (2 * (1 - kr)) / c_scale + 128)};
 }
 
 FrameAccess::FrameAccess(GstVideoFrame* frame, const FrameFormat& format)
@@ -161,14 +154,15 @@ const cv::Mat& FrameAccess::bgr(cv::Mat& scratch) const {
   return scratch;
 }
 
-void FrameAccess::paint(const cv::Mat& mask, const cv::Rect& area) {
+void FrameAccess::paint(const cv::Mat& mask, const cv::Rect& area, const std::vector<Ink>& inks) {
   const cv::Rect a = area & cv::Rect(0, 0, width_, height_);
   for (int y = a.y; y < a.y + a.height; ++y) {
     const uint8_t* m = mask.ptr<uint8_t>(y);
     for (int x = a.x; x < a.x + a.width; ++x) {
       if (!m[x]) continue;
       // Subsampled chroma is shared by neighbours: the last painted pixel of a block wins.
-      for (int c = 0; c < fmt_.ncomp; ++c) comp_[c].at(x, y) = fmt_.ink[m[x]][c];
+      const Ink& ink = inks[m[x]];
+      for (int c = 0; c < fmt_.ncomp; ++c) comp_[c].at(x, y) = ink[c];
     }
   }
 }

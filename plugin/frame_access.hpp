@@ -3,26 +3,28 @@
 #pragma once
 
 #include <array>
+#include <vector>
 
 #include <gst/video/video.h>
 #include <opencv2/core.hpp>
 
 namespace feremotion {
 
-// The colours of the overlay, by mask value (index 0 = untouched).
-using Palette = std::array<cv::Vec3b, 4>;  // RGB
+// A colour in one video format's components: Y,U,V or R,G,B (GRAY8: Y only).
+using Ink = std::array<uint8_t, 3>;
 
 // How one video format is read and painted, worked out once per caps (the element's set_info, as
 // gstgamma picks its per-format functions there), not per frame and per pixel.
 struct FrameFormat {
   FrameFormat() = default;
-  FrameFormat(const GstVideoInfo& info, const Palette& palette);
+  explicit FrameFormat(const GstVideoInfo& info);
 
   enum class Layout { Yuv, Rgb, Grey } layout = Layout::Rgb;
   int ncomp = 3;  // components painted: Y,U,V or R,G,B; GRAY8: Y only
   // YUV -> RGB: Y' = (Y - y_off) * y_scale, Pb/Pr = (C - 128) * c_scale.
   double kr = 0.299, kb = 0.114, y_off = 16, y_scale = 1.0 / 219, c_scale = 1.0 / 224;
-  std::array<std::array<uint8_t, 3>, 4> ink{};  // the palette in this format's components
+
+  Ink ink(uint8_t r, uint8_t g, uint8_t b) const;  // an RGB colour in this format's components
 };
 
 class FrameAccess {
@@ -37,8 +39,8 @@ class FrameAccess {
   // The whole frame in BGR (for a colour detector), into scratch: OpenCV's BT.601 conversions for
   // the common YUV layouts (fast; the detector does not need the exact colorimetry), else crop_bgr.
   const cv::Mat& bgr(cv::Mat& scratch) const;
-  // Writes the format's ink[m] into every pixel of `area` whose mask value m is non-zero.
-  void paint(const cv::Mat& mask, const cv::Rect& area);
+  // Writes inks[m] into every pixel of `area` whose mask value m is non-zero.
+  void paint(const cv::Mat& mask, const cv::Rect& area, const std::vector<Ink>& inks);
 
  private:
   struct Comp {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages feremotion needs (idempotent), then configures and builds build/.
-# Usage: scripts/setup.sh [--no-build]
+# Usage: scripts/setup.sh [--no-build]     (FER_SETUP_TESTS=1, as scripts/test.sh sets: also what only tests need)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +18,10 @@ PACKAGES=(
   python3-opencv                             # YuNet reference decoding, detection benchmark
   python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0   # GI tests
   clang libclang-rt-14-dev                   # sanitizer build and libFuzzer (scripts/sanitize.sh, scripts/fuzz/run.sh)
+  libcairo2-dev fonts-dejavu-core            # fer-report's plots
 )
+# Only the tests need a browser: the report page is opened in headless Chromium.
+[ "${FER_SETUP_TESTS:-0}" = 1 ] && PACKAGES+=(chromium)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -5,6 +5,6 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+FER_SETUP_TESTS=1 scripts/setup.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 scripts/meson_test_summary.sh -C build --print-errorlogs --num-processes 2 "$@"

@@ -10,6 +10,7 @@
 
 #include "../common/detector_cli.hpp"
 #include "fer/classifier.hpp"
+#include "fer/emotion_colours.hpp"
 #include "fer/errors.hpp"
 #include "fer/face_crop.hpp"
 #include "fer/face_detector.hpp"
@@ -27,12 +28,13 @@ void draw(cv::Mat& img, const std::vector<FaceResult>& faces, const std::vector<
   for (const auto& f : faces) {
     const size_t k = fer::argmax(f.probs);
     const std::string text = classes[k] + cv::format(" %.0f%%", 100.0 * f.probs[k]);
-    cv::rectangle(img, f.box, {0, 255, 0}, std::max(1, static_cast<int>(2 * scale)));
+    const fer::Rgb colour = fer::emotion_colour(classes[k], k);
+    cv::rectangle(img, f.box, colour.bgr(), std::max(1, static_cast<int>(2 * scale)));
     int base = 0;
     const cv::Size ts = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, 0.6 * scale, 1, &base);
     const cv::Point org(f.box.x, std::max(ts.height + 4, f.box.y - 4));
-    cv::rectangle(img, org + cv::Point(0, base), org + cv::Point(ts.width, -ts.height - 2), {0, 0, 0}, cv::FILLED);
-    cv::putText(img, text, org, cv::FONT_HERSHEY_SIMPLEX, 0.6 * scale, {255, 255, 255}, 1, cv::LINE_AA);
+    cv::rectangle(img, org + cv::Point(0, base), org + cv::Point(ts.width, -ts.height - 2), colour.bgr(), cv::FILLED);
+    cv::putText(img, text, org, cv::FONT_HERSHEY_SIMPLEX, 0.6 * scale, colour.text().bgr(), 1, cv::LINE_AA);
   }
 }
 
