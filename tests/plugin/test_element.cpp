@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "element_test_util.hpp"
+#include "fer/emotion_colours.hpp"
 
 namespace {
 
@@ -72,6 +73,14 @@ TEST_F(Element, OverlayOffLeavesPixelsAndOnChangesOnlyNearFaces) {
       outside(near & cv::Rect(0, 0, frame.cols, frame.rows)).setTo(0);
       EXPECT_GT(cv::countNonZero(diff), 500) << "overlay drew nothing";
       EXPECT_EQ(cv::countNonZero(outside), 0) << "pixels changed away from the face";
+      // The box is drawn in its emotion's colour, the one fer-report's plots use (a BGR frame: exact).
+      const GstStructure* emotion = gst_video_region_of_interest_meta_get_param(roi, "emotion");
+      ASSERT_NE(emotion, nullptr);
+      int label_id = -1;
+      gst_structure_get_int(emotion, "label_id", &label_id);
+      const fer::Rgb want = fer::emotion_colour(gst_structure_get_string(emotion, "label"), static_cast<size_t>(label_id));
+      const cv::Vec3b left_edge = result.at<cv::Vec3b>(box.y + box.height / 2, box.x);
+      EXPECT_EQ(left_edge, cv::Vec3b(want.b, want.g, want.r)) << gst_structure_get_string(emotion, "label");
     }
     gst_buffer_unref(out);
     gst_harness_teardown(h);
