@@ -149,7 +149,8 @@ void draw_faces_over_time(const std::string& png, const Results& r, TimeSpan spa
   const Frame plot{56, 12, width - 76.0, 120, span.from_s, span.to_s};
   int top = 1;
   for (const auto& f : r.frames) top = std::max(top, static_cast<int>(f.faces.size()));
-  auto y = [&](double n) { return plot.top + plot.height * (1 - n / top); };
+  // Headroom above the largest count, so its line does not hide in the frame's border.
+  auto y = [&](double n) { return plot.top + plot.height * (1 - n / (top * 1.15)); };
   time_axis(cr, plot, plot.top + plot.height + 16, plot.top, plot.top + plot.height);
 
   // A step line: the count holds for one frame interval; a missing frame drops to the baseline.
