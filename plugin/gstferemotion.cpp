@@ -493,6 +493,13 @@ static gboolean should_post(GstFerEmotion* self, GstFerEmotionUpdates updates, c
 
 /* A failing frame is warned about at once; while frames keep failing, at most one warning a second
  * follows, counting the frames in between (a failing worker would otherwise post 30 a second). */
+static bool write_results_line(GstFerEmotion* self, gint64 frame_number, GstBuffer* buffer,
+                               const std::vector<fer::FaceResult>& faces, const std::vector<std::string>& classes) {
+  std::vector<feremotion::FaceRecord> records;
+  for (const auto& f : faces) records.push_back(feremotion::face_record(f, classes));
+  return self->cpp.results_json.write_line(feremotion::frame_json(frame_number, GST_BUFFER_PTS(buffer), records));
+}
+
 static void warn_frame_failed(GstFerEmotion* self, gint64 frame_number, const char* what) {
   const gint64 now = g_get_monotonic_time();
   if (self->frame_warning_time >= 0 && now - self->frame_warning_time < G_USEC_PER_SEC) {
@@ -540,8 +547,7 @@ static GstFlowReturn gst_feremotion_transform_frame_ip(GstVideoFilter* filter, G
                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   const auto& classes = r.model->info().classes;
   feremotion::attach_roi_metas(frame->buffer, r.faces, classes);
-  if (self->cpp.results_json.is_open() &&
-      !self->cpp.results_json.write(frame_number, GST_BUFFER_PTS(frame->buffer), r.faces, classes) &&
+  if (self->cpp.results_json.is_open() && !write_results_line(self, frame_number, frame->buffer, r.faces, classes) &&
       !self->said_write_failed) {
     /* Keep the stream going: the video matters more than the side file. */
     self->said_write_failed = TRUE;

@@ -19,9 +19,10 @@ PACKAGES=(
   python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0   # GI tests
   clang libclang-rt-14-dev                   # sanitizer build and libFuzzer (scripts/sanitize.sh, scripts/fuzz/run.sh)
   libcairo2-dev fonts-dejavu-core            # fer-report's plots
+  libmosquitto-dev                           # feremotionpublish method=mqtt
 )
-# Only the tests need a browser: the report page is opened in headless Chromium.
-[ "${FER_SETUP_TESTS:-0}" = 1 ] && PACKAGES+=(chromium)
+# Only the tests need these: the report page is opened in headless Chromium; feremotionpublish talks to a real broker.
+[ "${FER_SETUP_TESTS:-0}" = 1 ] && PACKAGES+=(chromium mosquitto mosquitto-clients)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
