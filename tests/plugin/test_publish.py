@@ -15,16 +15,11 @@ import sys
 import tempfile
 import time
 
+from checks import check, exit_code
+
 PLUGIN_DIR, FER_DEBUG, SYNTH = sys.argv[1], sys.argv[2], sys.argv[3]
 SKIP = 77
 FRAMES = 150  # 5 s at 30 fps
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    failures += 0 if ok else 1
 
 
 def free_port():
@@ -200,7 +195,7 @@ def main():
         check(rc != 0 and "No file-path set" in out, "method=file without file-path: an error naming it")
     finally:
         broker.stop()
-    return 1 if failures else 0
+    return exit_code()
 
 
 if __name__ == "__main__":

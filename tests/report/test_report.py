@@ -11,15 +11,9 @@ import sys
 import tempfile
 
 import report_data as rd
+from checks import check, exit_code
 
 REPORT = sys.argv[1]
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    failures += 0 if ok else 1
 
 
 def report(results, out, *extra, expect=0):
@@ -153,7 +147,7 @@ def main():
         import numpy as np
     except ImportError:
         print("SKIP thumbnails: python3-opencv is not installed")
-        return 1 if failures else 0
+        return exit_code()
     rd.write(path, good)
     colours = {tid: (40 * tid % 256, 255 - 30 * tid, 90 + 20 * tid) for tid in rd.TRACKS}
     video = os.path.join(tmp, "run.avi")
@@ -188,7 +182,7 @@ def main():
     check(s["frames"] == rd.FRAMES and len(s["people"]) == 7, "the report is still written in full")
     p, s = report(path, os.path.join(tmp, "r11"), "--video", os.path.join(tmp, "none.avi"), expect=1)
     check("cannot open video" in p.stderr and all(q["thumbnail"] is None for q in s["people"]), "a missing video: said, no thumbnails")
-    return 1 if failures else 0
+    return exit_code()
 
 
 if __name__ == "__main__":

@@ -12,16 +12,10 @@ import tempfile
 from html.parser import HTMLParser
 
 import report_data as rd
+from checks import check, exit_code
 
 REPORT, SCREENSHOT = sys.argv[1], sys.argv[2]
 SKIP = 77
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    failures += 0 if ok else 1
 
 
 def chromium():
@@ -134,7 +128,7 @@ def main():
     images, broken, console = page_check(browser, os.path.join(broken_dir, "index.html"), tmp)
     check(broken == ["img/mix.png"], f"control: the missing image is caught ({broken})")
     check(any("no_such_function" in m for m, _ in console), f"control: the script error is caught ({console})")
-    return 1 if failures else 0
+    return exit_code()
 
 
 if __name__ == "__main__":
