@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -50,13 +51,15 @@ struct PublishState {
   std::string file_path, stream_id;
   feremotion::MqttSettings mqtt;
   guint drain_timeout_ms = kDefaultDrainTimeout;
-  // Running (start to stop; the streaming thread).
+  // Running: set and cleared by start and stop under the object lock (get_property reads them), used
+  // by the streaming thread in between.
   std::unique_ptr<feremotion::MqttChannel> channel;
   feremotion::JsonLinesWriter file;
   std::string running_stream_id;
+  size_t running_max_queue = 0;
   gint64 frame = 0;
   bool said_write_failed = false;
-  uint64_t file_lines = 0;
+  std::atomic<uint64_t> file_lines{0};
   std::chrono::steady_clock::time_point last_drop_warning{};
   uint64_t dropped_at_warning = 0;
   feremotion::ChannelStats last;  // what the properties report after stop
@@ -83,10 +86,11 @@ GType gst_feremotion_publish_method_get_type(void) {
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
+// With the object lock held (start and stop change what it reads).
 static feremotion::ChannelStats current_stats(GstFerEmotionPublish* self) {
   PublishState& s = *self->s;
   if (s.channel) return s.channel->stats();
-  if (s.file.is_open()) return {s.file_lines, 0, 0, true};
+  if (s.file.is_open()) return {s.file_lines.load(), 0, 0, true};
   return s.last;
 }
 
@@ -104,7 +108,9 @@ static void channel_event(GstFerEmotionPublish* self, feremotion::MqttChannel::E
 }
 
 static void post_statistics(GstFerEmotionPublish* self) {
+  GST_OBJECT_LOCK(self);
   const feremotion::ChannelStats st = current_stats(self);
+  GST_OBJECT_UNLOCK(self);
   GstStructure* s = gst_structure_new("feremotionpublish", "stream-id", G_TYPE_STRING, self->s->running_stream_id.c_str(),
                                       "published", G_TYPE_UINT64, st.published, "dropped", G_TYPE_UINT64, st.dropped,
                                       "undelivered", G_TYPE_UINT64, st.queued, nullptr);
@@ -113,7 +119,7 @@ static void post_statistics(GstFerEmotionPublish* self) {
     GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
                         ("%" G_GUINT64_FORMAT " messages were dropped (the queue of max-queue=%zu was full) and %" G_GUINT64_FORMAT
                          " were not delivered; %" G_GUINT64_FORMAT " were published",
-                         st.dropped, self->s->mqtt.max_queue, st.queued, st.published),
+                         st.dropped, self->s->running_max_queue, st.queued, st.published),
                         ("raise max-queue to ride out longer broker outages"));
 }
 
@@ -125,6 +131,7 @@ static gboolean gst_feremotion_publish_start(GstBaseTransform* trans) {
   const std::string path = s.file_path;
   const feremotion::MqttSettings mqtt = s.mqtt;
   s.running_stream_id = s.stream_id;
+  s.running_max_queue = s.mqtt.max_queue;
   GST_OBJECT_UNLOCK(self);
   if (s.running_stream_id.empty()) {
     char host[256] = "host";
@@ -145,10 +152,20 @@ static gboolean gst_feremotion_publish_start(GstBaseTransform* trans) {
                           ("set file-path, or method=mqtt with host and topic"));
         return FALSE;
       }
-      s.file.open(path, "file-path");
+      GST_OBJECT_LOCK(self);
+      try {
+        s.file.open(path, "file-path");
+      } catch (...) {
+        GST_OBJECT_UNLOCK(self);
+        throw;
+      }
+      GST_OBJECT_UNLOCK(self);
     } else {
-      s.channel = std::make_unique<feremotion::MqttChannel>(
+      auto channel = std::make_unique<feremotion::MqttChannel>(
           mqtt, [self](feremotion::MqttChannel::Event e, const std::string& d) { channel_event(self, e, d); });
+      GST_OBJECT_LOCK(self);
+      s.channel = std::move(channel);
+      GST_OBJECT_UNLOCK(self);
     }
   } catch (const std::exception& e) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", e.what()), (nullptr));
@@ -173,13 +190,14 @@ static gboolean gst_feremotion_publish_stop(GstBaseTransform* trans) {
   auto* self = GST_FEREMOTION_PUBLISH(trans);
   PublishState& s = *self->s;
   drain(self);
-  const feremotion::ChannelStats st = current_stats(self);
+  std::unique_ptr<feremotion::MqttChannel> channel;
   GST_OBJECT_LOCK(self);
-  s.last = st;
+  s.last = current_stats(self);
   s.last.connected = false;
-  GST_OBJECT_UNLOCK(self);
-  s.channel.reset();
+  channel = std::move(s.channel);
   s.file.close();
+  GST_OBJECT_UNLOCK(self);
+  channel.reset();  // joins its thread: outside the lock, which its events may want
   return TRUE;
 }
 
@@ -219,7 +237,7 @@ static GstFlowReturn gst_feremotion_publish_transform_ip(GstBaseTransform* trans
       GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
                           ("The MQTT queue is full (max-queue=%zu): %" G_GUINT64_FORMAT " messages dropped (%" G_GUINT64_FORMAT
                            " since the last warning)",
-                           s.mqtt.max_queue, dropped, dropped - s.dropped_at_warning),
+                           s.running_max_queue, dropped, dropped - s.dropped_at_warning),
                           ("the broker is unreachable or slower than the frames; raise max-queue to wait longer"));
       s.last_drop_warning = now;
       s.dropped_at_warning = dropped;

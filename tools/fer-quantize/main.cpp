@@ -16,12 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_image(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp" || ext == ".webp";
-}
-
 // Every image under dir (class folders or flat), sorted: the same folder gives the same list.
 std::vector<std::string> list_images(const std::string& dir) {
   std::error_code ec;
@@ -32,7 +26,7 @@ std::vector<std::string> list_images(const std::string& dir) {
   if (ec) throw std::runtime_error("cannot read --data '" + dir + "': " + ec.message());
   for (; it != end; it.increment(ec)) {
     if (ec) throw std::runtime_error("cannot read --data '" + dir + "': " + ec.message());
-    if (it->is_regular_file(ec) && is_image(it->path())) files.push_back(it->path().string());
+    if (it->is_regular_file(ec) && fer::is_image_file_name(it->path().string())) files.push_back(it->path().string());
   }
   std::sort(files.begin(), files.end());
   if (files.empty())

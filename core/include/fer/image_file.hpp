@@ -24,6 +24,11 @@ struct ImageFile {
 // EXIF orientation; add IMREAD_IGNORE_ORIENTATION to read pixels as stored, as PIL does).
 ImageFile read_image_file(const std::string& path, uint64_t max_pixels = kMaxImagePixels, int imread_flags = 1);
 
+// Whether a file name has one of the image extensions the data tools read (.jpg, .jpeg, .png, .bmp,
+// .webp; any case): one rule for fer-train's data sets and fer-quantize's calibration folders.
+bool is_image_file_name(const std::string& path);
+inline constexpr const char* kImageExtensions = ".jpg, .jpeg, .png, .bmp, .webp";
+
 // Width and height declared by an encoded image's header (JPEG, PNG, BMP, WebP), or 0x0.
 cv::Size image_header_size(const std::string& bytes);
 

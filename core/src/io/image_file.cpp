@@ -1,6 +1,9 @@
 #include "fer/image_file.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
+#include <filesystem>
 #include <cstdlib>
 
 #include <opencv2/imgcodecs.hpp>
@@ -104,6 +107,12 @@ ImageFile read_image_file(const std::string& path, uint64_t max_pixels, int imre
     out.damage = "image '" + path + "' is damaged: its JPEG data stops before the end marker (a truncated file); "
                  "the part that decoded was used, the rest is grey";
   return out;
+}
+
+bool is_image_file_name(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp" || ext == ".webp";
 }
 
 }  // namespace fer

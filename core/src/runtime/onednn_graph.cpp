@@ -19,6 +19,13 @@ using tag = memory::format_tag;
 // where they meet (70 ms for one YuNet layer).
 const tag kLayout = blocked_layout();
 
+// PyTorch's convolution arithmetic: pad -1 means "same" for odd kernels (k / 2).
+memory::dim conv_pad(const ConvWeights& c) { return c.pad < 0 ? c.k / 2 : c.pad; }
+memory::dims conv_out_dims(const ConvWeights& c, const memory::dims& in) {
+  const memory::dim pad = conv_pad(c);
+  return {in[0], c.out, (in[2] + 2 * pad - c.k) / c.stride + 1, (in[3] + 2 * pad - c.k) / c.stride + 1};
+}
+
 memory::dims weight_dims(const ConvWeights& c) {
   return c.groups > 1 ? memory::dims{c.groups, c.out / c.groups, c.in, c.k, c.k} : memory::dims{c.out, c.in, c.k, c.k};
 }
@@ -219,8 +226,8 @@ memory Graph::conv_int8(const ConvWeights& c, const memory& src_in, bool relu, c
   const memory* accumulate = acc ? &*acc : nullptr;
   const auto sd = src.get_desc();
   const auto in = sd.dims();
-  const memory::dim pad = c.pad < 0 ? c.k / 2 : c.pad;
-  const memory::dims out_dims{in[0], c.out, (in[2] + 2 * pad - c.k) / c.stride + 1, (in[3] + 2 * pad - c.k) / c.stride + 1};
+  const memory::dim pad = conv_pad(c);
+  const memory::dims out_dims = conv_out_dims(c, in);
   const dt out_type = f32_out ? dt::f32 : relu ? dt::u8 : dt::s8;
   const float max = f32_out ? 0.f : calibrated(c.name);
   const float out_step = f32_out ? 1.f : max / (out_type == dt::u8 ? 255.f : 127.f);
@@ -262,8 +269,8 @@ memory Graph::conv(const ConvWeights& c, const memory& src_in, bool relu, const 
   const memory src = to_float(src_in);
   const auto sd = src.get_desc();
   const auto in = sd.dims();
-  const memory::dim pad = c.pad < 0 ? c.k / 2 : c.pad;
-  const memory::dims out_dims{in[0], c.out, (in[2] + 2 * pad - c.k) / c.stride + 1, (in[3] + 2 * pad - c.k) / c.stride + 1};
+  const memory::dim pad = conv_pad(c);
+  const memory::dims out_dims = conv_out_dims(c, in);
   const memory::desc wd(weight_dims(c), type_, tag::any), bd({c.out}, dt::f32, tag::a);
   const memory::desc dd = accumulate ? accumulate->get_desc() : memory::desc(out_dims, f32_out ? dt::f32 : type_, kLayout);
   dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, sd, wd,

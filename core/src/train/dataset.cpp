@@ -25,12 +25,6 @@ std::vector<int> Dataset::class_counts() const {
 
 namespace {
 
-bool is_image_name(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp" || ext == ".webp";
-}
-
 std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
@@ -59,7 +53,7 @@ Dataset scan_image_folder(const std::string& dir, const std::vector<std::string>
     std::vector<std::string> files;
     // A dangling link is kept so that it is reported as unreadable, not silently left out.
     for (const auto& e : fs::directory_iterator(folder))
-      if ((e.is_regular_file() || e.is_symlink()) && is_image_name(e.path())) files.push_back(data.classes[c] + "/" + e.path().filename().string());
+      if ((e.is_regular_file() || e.is_symlink()) && is_image_file_name(e.path().string())) files.push_back(data.classes[c] + "/" + e.path().filename().string());
     if (files.empty())
       throw DataError("class '" + data.classes[c] + "' is empty: " + folder.string() +
                       " holds no .jpg/.jpeg/.png/.bmp/.webp image; add images or " + fix);
