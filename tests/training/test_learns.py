@@ -55,6 +55,8 @@ def main():
             cm[t, pr] += 1
         assert ev["confusion_matrix"] == cm.tolist(), (ev["confusion_matrix"], cm.tolist())
         assert abs(ev["accuracy"] - np.trace(cm) / cm.sum()) < 1e-12
+        recalls = [cm[c, c] / cm[c].sum() for c in range(k) if cm[c].sum()]
+        assert abs(ev["macro_recall"] - sum(recalls) / len(recalls)) < 1e-12, (ev["macro_recall"], recalls)
         for c, name in enumerate(d["classes"]):
             tp, pred, sup = cm[c, c], cm[:, c].sum(), cm[c].sum()
             prec = tp / pred if pred else 0.0

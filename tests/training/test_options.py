@@ -39,7 +39,29 @@ def main():
         # the crop goes into the model file, for the element and fer-predict to cut faces the same way
         crop = torch.load(os.path.join(tmp, "haar.pth"))["training"]["crop"]
         assert crop == {"detector": "haar", "margin": 0.1, "align": False}, crop
+        # fer-eval cuts the validation images as the model was trained: fer-train's score again
+        haar_model = os.path.join(tmp, "haar.pth")
+        ev = json.loads(run([fer_eval, "--model", haar_model, "--split", haar_model.replace(".pth", ".split.json"),
+                             "--json"]).stdout)
+        assert ev["crop"] == "haar" and abs(ev["accuracy"] - load_metrics(haar_model)["best_val_acc"]) < 1e-9, ev
+        whole = json.loads(run([fer_eval, "--model", haar_model, "--split", haar_model.replace(".pth", ".split.json"),
+                                "--json", "--crop", "none"]).stdout)
+        assert whole["crop"] == "none" and whole["no_face"] == 0
         assert torch.load(out)["training"]["crop"] == {"detector": "none", "margin": 0.0, "align": False}
+
+        # --recipe: its flags apply, the command line's win; an unknown name is refused by name
+        rec = os.path.join(tmp, "recipe.pth")
+        p = fer_train(exe, data, rec, "--recipe", "real-faces", "--input-size", 32, "--epochs", 2, "--batch-size", 8,
+                      "--rgb", arch=None)
+        assert "recipe real-faces: --arch resnet18" in p.stderr, p.stderr
+        d = torch.load(rec)
+        assert d["arch"] == "resnet18" and d["input_size"] == 32 and d["input_channels"] == 3, (d["arch"], d["input_size"])
+        t = d["training"]
+        assert (t["optimizer"], t["lr_schedule"], t["precision"]) == ("adamw", "onecycle", "bf16"), t
+        assert "one-cycle over" in p.stderr and "resnet18 at 32px, from scratch" in p.stderr, p.stderr
+        print("recipe real-faces: its optimizer, schedule and precision, with --input-size/--epochs/--rgb overridden")
+        p = fer_train(exe, data, rec, "--recipe", "best", expect=None)
+        assert p.returncode != 0 and "no recipe 'best'" in p.stderr, (p.returncode, p.stderr)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 #include "fer/classifier.hpp"
 #include "fer/errors.hpp"
 #include "fer/train/dataset.hpp"
+#include "fer/train/face_cropper.hpp"
 #include "fer/train/metrics.hpp"
 #include "fer/train/split.hpp"
 
@@ -85,6 +86,12 @@ int main(int argc, char** argv) {
                  "folders must exist), e.g. when a test set lacks one");
   app.add_flag("--allow-torchscript", allow_torchscript, "load a TorchScript model file (it can carry code: only "
                "files you trust)");
+  std::string crop = "model", detector_model;
+  app.add_option("--crop", crop, "model: cut faces as the model was trained (the detector, margin and alignment its "
+                 "file records, as fer-train cut its validation images); none: classify the images whole")
+      ->check(CLI::IsMember({"model", "none"}))->capture_default_str();
+  app.add_option("--detector-model", detector_model, "the detector's file for --crop model: the cascade (haar; "
+                 "default: OpenCV's) or the face_detection_yunet ONNX file (yunet)");
   app.add_option("--split", split_path, "evaluate exactly the validation images of a run (<model>.split.json)");
   app.add_option("--tta", tta, "test-time augmentation: none, or flip (average with the mirrored image)")
       ->check(CLI::IsMember({"none", "flip"}))->capture_default_str();
@@ -108,6 +115,19 @@ int main(int argc, char** argv) {
     const auto model = fer::Classifier::load(model_path, lo);
     if (!model->info().precision_note.empty()) std::cerr << "fer-eval: " << model->info().precision_note << "\n";
     const auto& classes = model->info().classes;
+    // The crop the model was trained on, so that its score here is the one fer-train's validation gave.
+    const fer::TrainingCrop& trained = model->info().crop;
+    auto no_face = std::make_shared<std::atomic<long>>(0);
+    fer::train::ImageTransform cut;
+    if (crop == "model" && !trained.recorded)
+      std::cerr << "fer-eval: the model file does not say how its faces were cut: the images are classified whole\n";
+    if (crop == "model" && trained.detector != "none") {
+      const auto kind = fer::parse_detector_kind(trained.detector);
+      if (kind == fer::DetectorKind::Yunet && detector_model.empty())
+        throw std::invalid_argument("the model was trained on YuNet crops: pass --detector-model "
+                                    "face_detection_yunet.onnx (or --crop none to classify whole images)");
+      cut = fer::train::face_cropper(kind, detector_model, {trained.margin, trained.align}, no_face);
+    }
     const auto set = evaluation_set(data, split_path, fer2013_map, classes, fer::split_labels(only_classes));
     fer::train::ConfusionMatrix cm(classes);
     std::vector<std::string> unreadable;
@@ -123,7 +143,7 @@ int main(int argc, char** argv) {
           unreadable.push_back(set.samples[i].path);
           continue;
         }
-        crops.push_back(img);
+        crops.push_back(cut ? cut(img) : img);
         labels.push_back(set.samples[i].label);
       }
       auto probs = model->classify(crops);
@@ -139,11 +159,17 @@ int main(int argc, char** argv) {
     }
     bar.clear();
     for (const auto& p : unreadable) std::cerr << "skipped unreadable image: " << set.root << "/" << p << "\n";
+    if (cut)
+      std::cerr << "fer-eval: faces cut as trained (" << trained.detector << ", margin " << trained.margin
+                << (trained.align ? ", aligned" : "") << "); no face found in " << no_face->load() << " of "
+                << cm.total() << " images, classified whole as fer-train did\n";
     if (json) {
       auto j = cm.to_json();
       j["model"] = model_path;
       j["data"] = set.root;
       j["tta"] = tta;
+      j["crop"] = cut ? trained.detector : trained.recorded || crop == "none" ? "none" : "unrecorded";
+      j["no_face"] = no_face->load();
       j["unreadable"] = unreadable;
       std::cout << j.dump(1) << "\n";
     } else {

@@ -12,6 +12,7 @@
 #include "../progress.hpp"
 #include "fer/errors.hpp"
 #include "fer/train/trainer.hpp"
+#include "recipes.hpp"
 
 int main(int argc, char** argv) {
   // Each training step frees and allocates the same activation buffers (up to ~13 MB at ResNet18,
@@ -22,11 +23,22 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   fer::cli::tune_openmp_spin(argv);
   CLI::App app{"fer-train: train the facial-emotion classifier (ResNet or Xception) that feremotion's element loads"};
+  // A later value of an option replaces an earlier one: a --recipe's flags go first, the user's win.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   fer::train::TrainOptions o;
   std::string classes, class_weights = "none", dedup = "on";
   bool no_augment = false;
   auto& a = o.augment;
 
+  std::string recipe_name;
+  std::string recipe_help = "a named set of the flags below, which flags given here override:";
+  for (const auto& r : fer::train::recipes()) {
+    recipe_help += " " + r.name + " (" + r.summary + "):";
+    for (const auto& a : r.args) recipe_help += " " + a;
+  }
+  app.add_option("--recipe", recipe_name, recipe_help)->check([](const std::string& name) {
+    return fer::train::find_recipe(name) ? std::string() : "no recipe '" + name + "' (see --help)";
+  });
   app.add_option("--data", o.data, "DIR/<Class>/*.jpg (one folder per class) or FER2013's .csv")->required();
   app.add_option("--val", o.val_dir, "validation folder (same classes) instead of a split of --data");
   app.add_option("--classes", classes, "comma-separated classes in logit order (default: folders sorted by name)");
@@ -57,7 +69,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(16, 1024));
   app.add_flag_function("--grey", [&o](int64_t) { o.channels = 1; },
                         "train on grey faces (0.2989 R + 0.5870 G + 0.1140 B), as FER2013 models [default: --init's, "
-                        "else colour]");
+                        "else colour]")
+      ->trigger_on_parse();  // with --rgb: the later of the two wins
+  app.add_flag_function("--rgb", [&o](int64_t) { o.channels = 3; }, "train on colour faces (undoes a recipe's --grey)")
+      ->trigger_on_parse();
   app.add_flag("--no-augment", no_augment, "train on resized images only");
   app.add_option("--crop-scale", a.scale_min, "RandomResizedCrop's smallest area fraction")
       ->check(CLI::Range(0.01, 1.0))->capture_default_str();
@@ -71,21 +86,36 @@ int main(int argc, char** argv) {
   app.add_option("--saturation", a.saturation, "colour jitter: saturation")->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   app.add_option("--hue", a.hue, "colour jitter: hue (0..0.5)")->check(CLI::Range(0.0, 0.5))->capture_default_str();
+  app.add_option("--grey-prob", a.grey, "probability of turning a colour training image grey (RandomGrayscale)")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  app.add_option("--erase", a.erase, "probability of blanking a random rectangle of 2-33% of the image with its "
+                 "mean colour (RandomErasing)")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
 
   app.add_option("--freeze-bn", o.freeze_bn, "keep BatchNorm at its running statistics: auto (when --init is an "
                  "imported model, whose BatchNorm was folded), on or off")
       ->check(CLI::IsMember({"auto", "on", "off"}))->capture_default_str();
   app.add_option("--epochs", o.epochs, "training epochs")->capture_default_str();
   app.add_option("--batch-size", o.batch_size, "images per step (per process)")->capture_default_str();
-  app.add_option("--lr", o.lr, "Adam's learning rate")->capture_default_str();
-  app.add_option("--weight-decay", o.weight_decay, "Adam's L2 weight decay")->capture_default_str();
+  app.add_option("--optimizer", o.optimizer, "adam (weight decay as L2, as torch.optim.Adam), adamw (decoupled "
+                 "weight decay) or sgd (Nesterov momentum)")
+      ->check(CLI::IsMember({"adam", "adamw", "sgd"}))->capture_default_str();
+  app.add_option("--lr", o.lr, "learning rate (onecycle: the peak)")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--momentum", o.momentum, "SGD's momentum, Adam's beta1 (onecycle cycles it 0.95 -> 0.85 -> 0.95)")
+      ->check(CLI::Range(0.0, 0.999))->capture_default_str();
+  app.add_option("--weight-decay", o.weight_decay, "weight decay")->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--lr-schedule", o.lr_schedule, "plateau (ReduceLROnPlateau on the validation loss, per epoch) or "
+                 "onecycle (OneCycleLR per step: warm-up to --lr, then a cosine fall, over all --epochs)")
+      ->check(CLI::IsMember({"plateau", "onecycle"}))->capture_default_str();
+  app.add_option("--warmup", o.warmup, "onecycle: fraction of the steps spent rising to --lr")
+      ->check(CLI::Range(0.01, 0.99))->capture_default_str();
   app.add_option("--label-smoothing", o.label_smoothing, "cross-entropy label smoothing")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   app.add_option("--class-weights", class_weights, "none, or auto: weight classes by n / (classes * n_class)")
       ->check(CLI::IsMember({"none", "auto"}))->capture_default_str();
-  app.add_option("--lr-factor", o.lr_factor, "ReduceLROnPlateau: factor on a validation-loss plateau")
+  app.add_option("--lr-factor", o.lr_factor, "plateau: factor on a validation-loss plateau")
       ->capture_default_str();
-  app.add_option("--lr-patience", o.lr_patience, "ReduceLROnPlateau: epochs without improvement first")
+  app.add_option("--lr-patience", o.lr_patience, "plateau: epochs without improvement first")
       ->capture_default_str();
   app.add_option("--early-stop", o.early_stop, "stop after this many epochs without a better val accuracy (0: off)")
       ->capture_default_str();
@@ -102,7 +132,23 @@ int main(int argc, char** argv) {
   app.add_option("--world-size", o.world_size, "processes in data-parallel training")->capture_default_str();
   app.add_option("--rank", o.rank, "this process's rank, 0..world-size-1")->capture_default_str();
   app.add_option("--master", o.master, "host:port of rank 0's rendezvous store")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  // --recipe NAME expands to its flags, placed before the command line's own.
+  std::vector<std::string> args(argv, argv + argc);
+  const fer::train::Recipe* recipe = nullptr;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& s = args[i];
+    const std::string name = s.rfind("--recipe=", 0) == 0 ? s.substr(9) : s == "--recipe" && i + 1 < args.size() ? args[i + 1] : "";
+    if (!name.empty()) recipe = fer::train::find_recipe(name);
+  }
+  if (recipe) args.insert(args.begin() + 1, recipe->args.begin(), recipe->args.end());
+  std::vector<char*> expanded;
+  for (auto& s : args) expanded.push_back(s.data());
+  CLI11_PARSE(app, static_cast<int>(expanded.size()), expanded.data());
+  if (recipe) {
+    std::string flags;
+    for (const auto& s : recipe->args) flags += " " + s;
+    std::cerr << "recipe " << recipe->name << ":" << flags << " (flags given here override these)\n";
+  }
 
   try {
     o.classes = fer::split_labels(classes);

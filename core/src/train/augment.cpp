@@ -68,6 +68,25 @@ void color_jitter(cv::Mat& bgr, const AugmentOptions& o, std::mt19937_64& rng) {
   }
 }
 
+// RandomErasing.get_params: ten tries at a rectangle of 2-33% of the image, aspect 0.3-3.3.
+// torchvision fills value 0 after Normalize, the data set's mean colour; here, before normalising,
+// the image's own mean stands in for it.
+void random_erase(cv::Mat& img, std::mt19937_64& rng) {
+  const double area = static_cast<double>(img.total());
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const double target = area * uniform(rng, 0.02, 0.33);
+    const double ratio = std::exp(uniform(rng, std::log(0.3), std::log(3.3)));
+    const int h = static_cast<int>(std::lround(std::sqrt(target * ratio)));
+    const int w = static_cast<int>(std::lround(std::sqrt(target / ratio)));
+    if (h < img.rows && w < img.cols) {
+      const int y = std::uniform_int_distribution<int>(0, img.rows - h)(rng);
+      const int x = std::uniform_int_distribution<int>(0, img.cols - w)(rng);
+      img(cv::Rect(x, y, w, h)).setTo(cv::mean(img));
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 cv::Mat augment(const cv::Mat& image, int side, const AugmentOptions& o, std::mt19937_64& rng) {
@@ -86,6 +105,8 @@ cv::Mat augment(const cv::Mat& image, int side, const AugmentOptions& o, std::mt
     cv::warpAffine(out, out, m, out.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar::all(0));
   }
   color_jitter(out, o, rng);
+  if (o.grey > 0 && uniform(rng, 0, 1) < o.grey) cv::cvtColor(grey_of(out), out, cv::COLOR_GRAY2BGR);
+  if (o.erase > 0 && uniform(rng, 0, 1) < o.erase) random_erase(out, rng);
   return out;
 }
 

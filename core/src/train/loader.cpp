@@ -19,7 +19,7 @@ uint64_t mix(uint64_t x) {
 
 BatchLoader::BatchLoader(const Dataset& data, std::vector<size_t> order, LoaderOptions opts)
     : data_(data), order_(std::move(order)), opts_(opts),
-      num_batches_((static_cast<long>(order_.size()) + opts.batch_size - 1) / opts.batch_size) {
+      num_batches_(batch_count(order_.size(), opts.batch_size)) {
   for (int t = 0; t < std::max(1, opts_.workers); ++t) threads_.emplace_back([this] { work(); });
 }
 

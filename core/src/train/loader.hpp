@@ -33,6 +33,11 @@ struct LoaderOptions {
   int prefetch = 4;   // batches kept ready
 };
 
+// Batches of at most batch_size that `images` make (the last one may be short).
+inline long batch_count(size_t images, int batch_size) {
+  return (static_cast<long>(images) + batch_size - 1) / batch_size;
+}
+
 class BatchLoader {
  public:
   BatchLoader(const Dataset& data, std::vector<size_t> order, LoaderOptions opts);

@@ -48,10 +48,23 @@ double ConfusionMatrix::macro_f1() const {
   return s.empty() ? 0.0 : sum / s.size();
 }
 
+// Over the classes the data has (sklearn's balanced accuracy): a class without images has no recall.
+double ConfusionMatrix::macro_recall() const {
+  double sum = 0;
+  int present = 0;
+  for (const auto& x : scores())
+    if (x.support > 0) {
+      sum += x.recall;
+      ++present;
+    }
+  return present ? sum / present : 0.0;
+}
+
 nlohmann::json ConfusionMatrix::to_json() const {
   nlohmann::json j;
   j["accuracy"] = accuracy();
   j["macro_f1"] = macro_f1();
+  j["macro_recall"] = macro_recall();
   j["images"] = total();
   j["classes"] = classes;
   j["confusion_matrix"] = counts;
@@ -65,7 +78,8 @@ nlohmann::json ConfusionMatrix::to_json() const {
 std::string ConfusionMatrix::to_text() const {
   std::ostringstream o;
   char buf[160];
-  std::snprintf(buf, sizeof buf, "accuracy %.2f%% on %ld images, macro F1 %.3f\n\n", 100 * accuracy(), total(), macro_f1());
+  std::snprintf(buf, sizeof buf, "accuracy %.2f%% on %ld images, macro recall %.3f, macro F1 %.3f\n\n", 100 * accuracy(),
+                total(), macro_recall(), macro_f1());
   o << buf;
   std::snprintf(buf, sizeof buf, "%-12s %9s %9s %9s %8s\n", "class", "precision", "recall", "F1", "support");
   o << buf;

@@ -1,45 +1,16 @@
 #include "prepare_data.hpp"
 
 #include <atomic>
-#include <mutex>
 
 #include <nlohmann/json.hpp>
 
-#include "fer/face_crop.hpp"
-#include "fer/face_detector.hpp"
+#include "fer/train/face_cropper.hpp"
 
 namespace fer::train {
 namespace {
 
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-// The element's crop: the largest detected face grown by the margin; the whole image when none
-// (counted in *misses).
-ImageTransform face_cropper(const TrainOptions& opts, const std::shared_ptr<std::atomic<long>>& misses) {
-  if (opts.detector == DetectorKind::None) return {};
-  DetectorOptions det;
-  det.kind = opts.detector;
-  det.model = opts.detector_model;
-  det.input_size = 0;  // data set images at their own size: YuNet misses faces that fill an upscaled crop
-  auto detector = std::shared_ptr<FaceDetector>(make_face_detector(det));
-  auto mutex = std::make_shared<std::mutex>();
-  const CropRule rule{opts.margin, opts.align};
-  return [detector, mutex, rule, misses](const cv::Mat& img) {
-    std::vector<Face> faces;
-    {
-      std::lock_guard<std::mutex> lock(*mutex);  // one cascade, not thread-safe
-      faces = detector->detect(img);
-    }
-    if (faces.empty()) {
-      ++*misses;
-      return img;
-    }
-    const auto largest = std::max_element(faces.begin(), faces.end(),
-                                          [](const Face& a, const Face& b) { return a.box.area() < b.box.area(); });
-    return cut_face(img, *largest, rule).clone();  // a view of img unless turned: keep only the face
-  };
 }
 
 Dataset load_source(const std::string& source, const TrainOptions& opts, const std::vector<std::string>& classes) {
@@ -70,7 +41,7 @@ std::vector<std::pair<std::string, int>> listing(const Dataset& d) {
 
 PreparedData prepare_data(const TrainOptions& opts, const std::function<void(const std::string&)>& log) {
   auto misses = std::make_shared<std::atomic<long>>(0);
-  const ImageTransform crop = face_cropper(opts, misses);
+  const ImageTransform crop = face_cropper(opts.detector, opts.detector_model, {opts.margin, opts.align}, misses);
   const bool keep = opts.cache || crop;  // cropped faces exist only in memory
   Dataset all = load_source(opts.data, opts, opts.classes);
   if (all.classes.size() < 2)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <numeric>
 #include <optional>
@@ -18,6 +19,8 @@
 #include "model/architectures.hpp"
 #include "model/xception.hpp"
 #include "model/state_dict.hpp"
+#include "fer/train/one_cycle.hpp"
+#include "optimizer.hpp"
 #include "prepare_data.hpp"
 #include "resume_state.hpp"
 
@@ -59,6 +62,11 @@ std::vector<size_t> drop_single_tail(std::vector<size_t> v, int batch_size) {
   return v;
 }
 
+// Epoch e's training images on this rank: its shard of the epoch's shuffle.
+std::vector<size_t> epoch_images(size_t n, uint64_t seed, int epoch, int rank, int world, int batch_size) {
+  return drop_single_tail(shard(epoch_order(n, seed, epoch), rank, world, true), batch_size);
+}
+
 // sklearn's "balanced" weights: n / (classes * n_c).
 torch::Tensor balanced_weights(const Dataset& d) {
   const auto counts = d.class_counts();
@@ -72,7 +80,8 @@ std::string fingerprint(const TrainOptions& o, const ModelInfo& m, const Dataset
   for (const auto& c : train.classes) classes += c + ",";
   return m.arch + " size " + std::to_string(m.input_size) + (m.channels == 1 ? " grey" : "") + " batch " + std::to_string(o.batch_size) + " seed " +
          std::to_string(o.seed) + " world " + std::to_string(o.world_size) + " images " +
-         std::to_string(train.samples.size()) + " classes " + classes;
+         std::to_string(train.samples.size()) + " classes " + classes + " optimizer " + o.optimizer + " schedule " +
+         o.lr_schedule + (o.lr_schedule == "onecycle" ? " epochs " + std::to_string(o.epochs) : "");
 }
 
 uint64_t fnv1a(const torch::nn::Module& model) {
@@ -132,7 +141,8 @@ class Run {
     const auto x = images.to(device_);
     return channels_last_ ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
   }
-  std::unique_ptr<torch::optim::Adam> optimizer_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::optional<OneCycle> one_cycle_;  // per-step learning rate and momentum, when chosen
   torch::Tensor class_weights_;
   long steps_ = 0;
   std::string stem_;
@@ -204,8 +214,7 @@ void Run::setup_model() {
     for (const auto& b : model_->buffers()) all.push_back(b.detach());
     dist_->broadcast(all);
   }
-  optimizer_ = std::make_unique<torch::optim::Adam>(
-      model_->parameters(), torch::optim::AdamOptions(o_.lr).weight_decay(o_.weight_decay));
+  optimizer_ = make_optimizer(model_->parameters(), {o_.optimizer, o_.lr, o_.weight_decay, o_.momentum});
   if (o_.class_weights) class_weights_ = balanced_weights(data_.train).to(device_);
 }
 
@@ -218,9 +227,7 @@ PhaseResult Run::train_epoch(int epoch) {
   LoaderOptions lo = loader_options();
   lo.augment = &o_.augment;
   lo.seed = o_.seed * 1000003u + static_cast<uint64_t>(epoch);
-  BatchLoader loader(data_.train,
-                     drop_single_tail(shard(epoch_order(data_.train.samples.size(), o_.seed, epoch), rank(), world, true),
-                                      o_.batch_size),
+  BatchLoader loader(data_.train, epoch_images(data_.train.samples.size(), o_.seed, epoch, rank(), world, o_.batch_size),
                      lo);
   auto ce = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(o_.label_smoothing);
   if (class_weights_.defined()) ce.weight(class_weights_);
@@ -232,6 +239,10 @@ PhaseResult Run::train_epoch(int epoch) {
   while (auto batch = loader.next()) {
     if (o_.max_steps > 0 && steps_ >= o_.max_steps) break;
     const auto x = input(batch->images), y = batch->labels.to(device_);
+    if (one_cycle_) {
+      set_lr(*optimizer_, one_cycle_->lr(steps_));
+      set_momentum(*optimizer_, one_cycle_->momentum(steps_));
+    }
     optimizer_->zero_grad();
     const auto logits = forward(x);
     const auto loss = torch::nn::functional::cross_entropy(logits, y, ce);
@@ -369,10 +380,24 @@ TrainResult Run::go() {
     steps_ = state.steps_done;
     log("resumed after epoch " + std::to_string(state.epochs_done) + " from " + resume_path);
   }
-  const auto set_lr = [&](double lr) {
-    for (auto& g : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
-  };
-  set_lr(scheduler.lr());
+  set_lr(*optimizer_, scheduler.lr());
+  if (o_.lr_schedule == "onecycle") {
+    // Every epoch has the same number of steps (the shards are padded alike).
+    const long per_epoch = batch_count(
+        epoch_images(data_.train.samples.size(), o_.seed, 1, rank(), dist_ ? dist_->world_size() : 1, o_.batch_size).size(),
+        o_.batch_size);
+    OneCycle::Options oc;
+    oc.max_lr = o_.lr;
+    // A run cut short by --max-steps still completes its cycle.
+    oc.total_steps = o_.max_steps > 0 ? std::min<long>(o_.max_steps, per_epoch * o_.epochs) : per_epoch * o_.epochs;
+    oc.pct_start = o_.warmup;
+    one_cycle_.emplace(oc);
+    char text[200];
+    std::snprintf(text, sizeof text, "schedule: one-cycle over %ld steps, learning rate %.3g up to %.3g in the first "
+                  "%.0f%%, then down to %.3g", oc.total_steps, oc.max_lr / oc.div_factor, oc.max_lr, 100 * oc.pct_start,
+                  oc.max_lr / oc.div_factor / oc.final_div_factor);
+    log(text);
+  }
 
   TrainResult result;
   double images = 0, seconds = 0;
@@ -384,8 +409,10 @@ TrainResult Run::go() {
     seconds += seconds_since(t0);
     ConfusionMatrix cm(data_.train.classes);
     const PhaseResult va = validate(epoch, cm);
-    EpochRecord rec{epoch, tr.loss, tr.acc, va.loss, va.acc, scheduler.lr(), tr.images_per_s, seconds_since(t0)};
-    set_lr(scheduler.step(va.loss));
+    // The learning rate of the epoch's last step.
+    const double lr = one_cycle_ ? optimizer_->param_groups()[0].options().get_lr() : scheduler.lr();
+    EpochRecord rec{epoch, tr.loss, tr.acc, va.loss, va.acc, lr, tr.images_per_s, seconds_since(t0)};
+    if (!one_cycle_) set_lr(*optimizer_, scheduler.step(va.loss));
     state.scheduler = scheduler.state();
     state.history.push_back(rec);
     state.epochs_done = epoch;
@@ -403,6 +430,7 @@ TrainResult Run::go() {
       nlohmann::json training = {{"epoch", epoch}, {"val_acc", va.acc}, {"val_loss", va.loss},
                                  {"train_acc", tr.acc}, {"init", o_.init.empty() ? "scratch" : o_.init},
                                  {"seed", o_.seed}, {"precision", o_.precision},
+                                 {"optimizer", o_.optimizer}, {"lr_schedule", o_.lr_schedule},
                                  {"train_images", data_.train.samples.size()}, {"val_images", data_.val.samples.size()},
                                  {"split", fs::path(stem_ + ".split.json").filename().string()},
                                  {"crop", {{"detector", name_of(o_.detector)}, {"margin", o_.margin}, {"align", o_.align}}}};
@@ -439,6 +467,10 @@ TrainResult run_training(const TrainOptions& opts, const TrainCallbacks& cb) {
     throw std::invalid_argument("--batch-size, --input-size (>= 16) and --epochs must be positive");
   if (opts.channels != 0 && opts.channels != 1 && opts.channels != 3)
     throw std::invalid_argument("input channels must be 1 (grey) or 3 (RGB)");
+  if (opts.optimizer == "sgd" && opts.momentum <= 0)
+    throw std::invalid_argument("--optimizer sgd uses Nesterov momentum: --momentum must be above 0 (e.g. 0.9)");
+  if (opts.lr_schedule != "plateau" && opts.lr_schedule != "onecycle")
+    throw std::invalid_argument("--lr-schedule must be plateau or onecycle");
   if (opts.precision != "fp32" && opts.precision != "bf16")
     throw std::invalid_argument("--precision must be fp32 or bf16");
   return Run(opts, cb).go();

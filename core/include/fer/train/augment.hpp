@@ -1,5 +1,6 @@
 // Training-time augmentation as torchvision's RandomResizedCrop, RandomHorizontalFlip,
-// RandomRotation and ColorJitter (same parameter meaning; same random draws are not a goal).
+// RandomRotation, ColorJitter, RandomGrayscale and RandomErasing (same parameter meaning; same
+// random draws are not a goal).
 #pragma once
 
 #include <random>
@@ -15,6 +16,8 @@ struct AugmentOptions {
   double flip = 0.5;                              // probability of a horizontal flip
   double rotation = 10;                           // degrees, uniform in [-rotation, rotation]
   double brightness = 0.2, contrast = 0.2, saturation = 0.2, hue = 0.05;  // ColorJitter
+  double grey = 0;                                // RandomGrayscale's probability
+  double erase = 0;                               // RandomErasing's probability (scale 0.02-0.33, ratio 0.3-3.3)
 };
 
 // 8-bit BGR or grey image -> augmented 8-bit BGR image of side x side.

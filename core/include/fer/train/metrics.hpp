@@ -20,6 +20,7 @@ struct ConfusionMatrix {
   struct ClassScores { double precision, recall, f1; long support; };
   std::vector<ClassScores> scores() const;
   double macro_f1() const;
+  double macro_recall() const;  // the mean recall of the classes with images (balanced accuracy)
   nlohmann::json to_json() const;
   std::string to_text() const;  // accuracy, per-class table and the matrix, aligned
 };

@@ -38,7 +38,13 @@ struct TrainOptions {
   AugmentOptions augment;
   // Optimisation
   int epochs = 50, batch_size = 32;
+  std::string optimizer = "adam";   // adam, adamw, sgd (Nesterov)
+  double momentum = 0.9;             // SGD's momentum, Adam's beta1 (one-cycle moves it 0.95 -> 0.85 -> 0.95)
   double lr = 1e-4, weight_decay = 0, label_smoothing = 0;
+  // "plateau": ReduceLROnPlateau on the validation loss, per epoch; "onecycle": OneCycleLR per step
+  // over every step of --epochs, peaking at lr after `warmup` of them.
+  std::string lr_schedule = "plateau";
+  double warmup = 0.3;
   bool class_weights = false;
   // BatchNorm kept at its running statistics while training (its scale and shift still learn):
   // "auto" freezes it when fine-tuning an imported model, whose BatchNorm was folded away (its
