@@ -21,6 +21,8 @@ import tempfile
 import cv2
 import numpy as np
 
+from model_file import fer_eval_crop_args
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
 W, H, FPS = 640, 480, 30
@@ -106,11 +108,11 @@ def compose(faces, frames_per_face, path, seed):
     return truth
 
 
-def run_element(build, video, model, detector, yunet, results):
+def run_element(build, video, model, detector, yunet, results, extra):
     env = dict(os.environ, GST_PLUGIN_PATH=os.path.join(build, "plugin"))
     det = f"detector={detector}" + (f" detector-model={yunet}" if detector == "yunet" else "")
     cmd = (f"gst-launch-1.0 -q filesrc location={video} ! avidemux ! jpegdec ! videoconvert ! "
-           f"feremotion model={model} {det} results-file={results} ! fakesink sync=false")
+           f"feremotion model={model} {det} {extra} results-file={results} ! fakesink sync=false")
     subprocess.run(cmd, shell=True, check=True, env=env)
     with open(results) as f:
         return [json.loads(line) for line in f]
@@ -148,19 +150,12 @@ def fer_eval(build, model, faces, classes, yunet, tmp):
         os.symlink(os.path.abspath(path), os.path.join(root, classes[label], f"{i:05d}{os.path.splitext(path)[1]}"))
     for c in classes:
         os.makedirs(os.path.join(root, c), exist_ok=True)
-    cmd = [os.path.join(build, "training", "fer-eval"), "--model", model, "--data", root, "--json"]
-    if trained_detector(model) == "yunet":
-        cmd += ["--detector-model", yunet]
+    cmd = [os.path.join(build, "training", "fer-eval"), "--model", model, "--data", root, "--json",
+           *fer_eval_crop_args(model, yunet)]
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit(f"fer-eval failed: {p.stderr}")
     return json.loads(p.stdout)
-
-
-def trained_detector(model):
-    """The detector of the crop the model file records (torch.load reads it)."""
-    import torch
-    return torch.load(model, map_location="cpu").get("training", {}).get("crop", {}).get("detector", "none")
 
 
 def main():
@@ -171,6 +166,7 @@ def main():
     ap.add_argument("--faces", type=int, default=300)
     ap.add_argument("--frames", type=int, default=30, help="frames each face is on screen")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--element-args", default="", help="more feremotion properties, e.g. 'margin=0.1'")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--yunet", default=os.path.join(shared, "models", "yunet.onnx"))
     a = ap.parse_args()
@@ -187,11 +183,11 @@ def main():
               f"macro recall {100 * ev['macro_recall']:.1f}%")
         for detector in a.detector or ["haar", "yunet"]:
             lines = run_element(a.build, video, os.path.abspath(a.model), detector, a.yunet,
-                                os.path.join(tmp, f"{detector}.jsonl"))
+                                os.path.join(tmp, f"{detector}.jsonl"), a.element_args)
             (shown, found, right), per_face = score_element(truth, lines, classes)
             seen = [(got, want) for got, want in per_face.values() if got is not None]
             acc = sum(got == want for got, want in seen) / max(len(seen), 1)
-            print(f"element, detector={detector}: found {len(seen)} of {len(per_face)} faces "
+            print(f"element, detector={detector} {a.element_args}: found {len(seen)} of {len(per_face)} faces "
                   f"({100 * found / shown:.1f}% of {shown} face-frames); label right on {100 * acc:.1f}% of the faces "
                   f"found (gap to fer-eval {100 * (acc - ev['accuracy']):+.1f} points), "
                   f"on {100 * right / max(found, 1):.1f}% of their frames", flush=True)

@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 
+from model_file import fer_eval_crop_args
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -31,10 +33,14 @@ def link_data(shared, dst):
     return dst
 
 
-def evaluate(build, model, tta):
+def evaluate(build, model, tta, yunet):
+    """fer-eval on the run's validation split, cut as the model was trained, at the element's
+    default precision (auto)."""
     split = os.path.splitext(model)[0] + ".split.json"
     p = subprocess.run([os.path.join(build, "training", "fer-eval"), "--model", model, "--split", split, "--json",
-                        "--tta", tta], capture_output=True, text=True, check=True)
+                        "--tta", tta, *fer_eval_crop_args(model, yunet)], capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"fer-eval failed: {p.stderr}")
     return json.loads(p.stdout)
 
 
@@ -54,7 +60,7 @@ def main():
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     data = link_data(os.path.abspath(a.shared), os.path.abspath(os.path.join(a.out, "data")))
-    model = os.path.join(a.out, f"{a.recipe}.pth")
+    model = os.path.join(a.out, f"{a.recipe if a.recipe != 'none' else 'model'}.pth")
     recipe = ["--recipe", a.recipe] if a.recipe != "none" else []
     cmd = [os.path.join(a.build, "training", "fer-train"), *recipe, "--data", data, "--out", model,
            "--seed", "42", "--dedup", "on", *a.extra]
@@ -62,7 +68,8 @@ def main():
     start = time.monotonic()
     subprocess.run(cmd, check=True)  # its progress lines go straight to the terminal
     minutes = (time.monotonic() - start) / 60
-    plain, flip = evaluate(a.build, model, "none"), evaluate(a.build, model, "flip")
+    yunet = os.path.join(os.path.abspath(a.shared), "models", "yunet.onnx")
+    plain, flip = evaluate(a.build, model, "none", yunet), evaluate(a.build, model, "flip", yunet)
     print(f"\nrecipe {a.recipe}: {minutes:.1f} minutes of fer-train (data loading included), "
           f"validation split of {plain['images']} images (duplicate-aware, seed 42)")
     report("plain", plain)

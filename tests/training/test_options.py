@@ -51,15 +51,22 @@ def main():
 
         # --recipe: its flags apply, the command line's win; an unknown name is refused by name
         rec = os.path.join(tmp, "recipe.pth")
-        p = fer_train(exe, data, rec, "--recipe", "real-faces", "--input-size", 32, "--epochs", 2, "--batch-size", 8,
-                      "--rgb", arch=None)
-        assert "recipe real-faces: --arch resnet18" in p.stderr, p.stderr
+        p = fer_train(exe, data, rec, "--recipe", "real-faces-scratch", "--input-size", 32, "--epochs", 2,
+                      "--batch-size", 8, "--lr-schedule", "onecycle", "--optimizer", "adamw", arch=None)
+        assert "recipe real-faces-scratch: --arch resnet18" in p.stderr, p.stderr
         d = torch.load(rec)
         assert d["arch"] == "resnet18" and d["input_size"] == 32 and d["input_channels"] == 3, (d["arch"], d["input_size"])
         t = d["training"]
         assert (t["optimizer"], t["lr_schedule"], t["precision"]) == ("adamw", "onecycle", "bf16"), t
         assert "one-cycle over" in p.stderr and "resnet18 at 32px, from scratch" in p.stderr, p.stderr
-        print("recipe real-faces: its optimizer, schedule and precision, with --input-size/--epochs/--rgb overridden")
+        print("recipe real-faces-scratch: its arch and precision, with --input-size/--epochs/--optimizer/--lr-schedule "
+              "overridden")
+        # --grey and --rgb: the later one wins
+        for flags, channels in ((["--grey", "--rgb"], 3), (["--rgb", "--grey"], 1)):
+            fer_train(exe, data, rec, "--input-size", 32, "--epochs", 1, "--max-steps", 1, *flags)
+            assert torch.load(rec)["input_channels"] == channels, flags
+        p = fer_train(exe, data, rec, "--recipe", "real-faces", expect=2)
+        assert "pass --init models/emotion-fer2013.pth" in p.stderr and "get-model.sh" in p.stderr, p.stderr
         p = fer_train(exe, data, rec, "--recipe", "best", expect=None)
         assert p.returncode != 0 and "no recipe 'best'" in p.stderr, (p.returncode, p.stderr)
 

@@ -145,6 +145,11 @@ int main(int argc, char** argv) {
   for (auto& s : args) expanded.push_back(s.data());
   CLI11_PARSE(app, static_cast<int>(expanded.size()), expanded.data());
   if (recipe) {
+    if (!recipe->needs_init.empty() && o.init.empty()) {
+      std::cerr << "fer-train: recipe " << recipe->name << " starts from pretrained weights: pass " << recipe->needs_init
+                << "\n";
+      return 2;
+    }
     std::string flags;
     for (const auto& s : recipe->args) flags += " " + s;
     std::cerr << "recipe " << recipe->name << ":" << flags << " (flags given here override these)\n";

@@ -19,24 +19,17 @@ ImageTransform face_cropper(DetectorKind kind, const std::string& detector_model
   return [detector, mutex, rule, misses](const cv::Mat& img) {
     // Data-set images are often face crops already: the detector would see a face filling the
     // picture, with none of the room a camera frame gives it, and find other boxes (or none). A
-    // plain border, a quarter of the image each side, gives that room back, as a scene would; the
-    // face is then cut from the image itself, clamped to it, as the element cuts frames.
+    // plain border, a quarter of the image each side, gives that room back, as a scene would. The
+    // face is cut from the bordered image with the box as found: where the box reaches past the
+    // image (YuNet's boxes reach above and below a tight crop) the border stands in for what the
+    // element's crop holds there, so the face sits in the crop where the element's crop puts it.
     const int pad = std::max(img.cols, img.rows) / 4;
     cv::Mat padded;
     cv::copyMakeBorder(img, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar::all(114));
-    std::vector<Face> found;
+    std::vector<Face> faces;
     {
       std::lock_guard<std::mutex> lock(*mutex);  // one cascade, not thread-safe
-      found = detector->detect(padded);
-    }
-    const cv::Rect inside({0, 0}, img.size());
-    std::vector<Face> faces;
-    for (auto f : found) {
-      f.box -= cv::Point(pad, pad);
-      for (auto& p : f.landmarks) p -= cv::Point2f(static_cast<float>(pad), static_cast<float>(pad));
-      if ((f.box & inside).area() * 2 < f.box.area()) continue;  // mostly border: nothing of the image
-      f.box &= inside;
-      faces.push_back(std::move(f));
+      faces = detector->detect(padded);
     }
     if (faces.empty()) {
       ++*misses;
@@ -44,7 +37,7 @@ ImageTransform face_cropper(DetectorKind kind, const std::string& detector_model
     }
     const auto largest = std::max_element(faces.begin(), faces.end(),
                                           [](const Face& a, const Face& b) { return a.box.area() < b.box.area(); });
-    return cut_face(img, *largest, rule).clone();  // a view of img unless turned: keep only the face
+    return cut_face(padded, *largest, rule).clone();  // a view of padded unless turned: keep only the face
   };
 }
 

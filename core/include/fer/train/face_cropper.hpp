@@ -13,7 +13,7 @@
 namespace fer::train {
 
 // The largest face found on the image with a plain border around it (crops give a detector no room
-// otherwise), cut from the image by `rule`; the whole image when there is none (counted in *misses).
+// otherwise), cut by `rule` from the bordered image; the whole image when there is none (*misses).
 // Empty for DetectorKind::None. Thread-safe (one detector behind a lock).
 ImageTransform face_cropper(DetectorKind kind, const std::string& detector_model, const CropRule& rule,
                             const std::shared_ptr<std::atomic<long>>& misses);
