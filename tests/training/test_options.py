@@ -38,16 +38,26 @@ def main():
         assert total == 30 and missed < total
         # the crop goes into the model file, for the element and fer-predict to cut faces the same way
         crop = torch.load(os.path.join(tmp, "haar.pth"))["training"]["crop"]
-        assert crop == {"detector": "haar", "margin": 0.1, "align": False}, crop
+        assert crop == {"detector": "haar", "margin": 0.1, "align": False, "border": False}, crop
         # fer-eval cuts the validation images as the model was trained: fer-train's score again
         haar_model = os.path.join(tmp, "haar.pth")
         ev = json.loads(run([fer_eval, "--model", haar_model, "--split", haar_model.replace(".pth", ".split.json"),
                              "--json"]).stdout)
         assert ev["crop"] == "haar" and abs(ev["accuracy"] - load_metrics(haar_model)["best_val_acc"]) < 1e-9, ev
+        # --crop-border (tight crops: the detector gets room): recorded, and fer-eval cuts the same way
+        bordered = os.path.join(tmp, "haar-border.pth")
+        p = fer_train(exe, data, bordered, "--detector", "haar", "--crop-border", "--input-size", 32, "--epochs", 1,
+                      "--batch-size", 8)
+        missed_bordered = int(re.search(r"haar found no face in (\d+) of", p.stderr).group(1))
+        assert torch.load(bordered)["training"]["crop"]["border"] is True
+        ev_b = json.loads(run([fer_eval, "--model", bordered, "--split", bordered.replace(".pth", ".split.json"),
+                               "--json"]).stdout)
+        assert abs(ev_b["accuracy"] - load_metrics(bordered)["best_val_acc"]) < 1e-9, ev_b
+        print(f"haar with --crop-border: no face in {missed_bordered} of {total} crops")
         whole = json.loads(run([fer_eval, "--model", haar_model, "--split", haar_model.replace(".pth", ".split.json"),
                                 "--json", "--crop", "none"]).stdout)
         assert whole["crop"] == "none" and whole["no_face"] == 0
-        assert torch.load(out)["training"]["crop"] == {"detector": "none", "margin": 0.0, "align": False}
+        assert torch.load(out)["training"]["crop"] == {"detector": "none", "margin": 0.0, "align": False, "border": False}
 
         # --recipe: its flags apply, the command line's win; an unknown name is refused by name
         rec = os.path.join(tmp, "recipe.pth")

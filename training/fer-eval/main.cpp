@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
       if (kind == fer::DetectorKind::Yunet && detector_model.empty())
         throw std::invalid_argument("the model was trained on YuNet crops: pass --detector-model "
                                     "face_detection_yunet.onnx (or --crop none to classify whole images)");
-      cut = fer::train::face_cropper(kind, detector_model, {trained.margin, trained.align}, no_face);
+      cut = fer::train::face_cropper(kind, detector_model, {trained.margin, trained.align}, trained.border, no_face);
     }
     const auto set = evaluation_set(data, split_path, fer2013_map, classes, fer::split_labels(only_classes));
     fer::train::ConfusionMatrix cm(classes);

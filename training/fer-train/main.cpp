@@ -58,6 +58,9 @@ int main(int argc, char** argv) {
       ->transform(fer::cli::detector_kinds());
   app.add_option("--detector-model", o.detector_model, "haar: cascade file; yunet: face_detection_yunet ONNX file");
   app.add_option("--margin", o.margin, "grow detected face boxes by this fraction")->capture_default_str();
+  app.add_flag("--crop-border", o.crop_border, "the images are tight face crops (as faces5): the detector looks at "
+               "them inside a grey border, and a box reaching past the image keeps its size, the border standing in "
+               "for the scene around the face (as the element sees a face in a frame)");
   app.add_flag("--align", o.align, "turn faces so the eyes are level, as the element's align=true (yunet)");
 
   app.add_option("--arch", o.arch, "resnet18, resnet34, resnet50, xception2 (FER2013's big_XCEPTION) or "
@@ -100,7 +103,7 @@ int main(int argc, char** argv) {
   app.add_option("--optimizer", o.optimizer, "adam (weight decay as L2, as torch.optim.Adam), adamw (decoupled "
                  "weight decay) or sgd (Nesterov momentum)")
       ->check(CLI::IsMember({"adam", "adamw", "sgd"}))->capture_default_str();
-  app.add_option("--lr", o.lr, "learning rate (onecycle: the peak)")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--lr", o.lr, "learning rate (onecycle: the peak)")->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--momentum", o.momentum, "SGD's momentum, Adam's beta1 (onecycle cycles it 0.95 -> 0.85 -> 0.95)")
       ->check(CLI::Range(0.0, 0.999))->capture_default_str();
   app.add_option("--weight-decay", o.weight_decay, "weight decay")->check(CLI::NonNegativeNumber)->capture_default_str();

@@ -21,7 +21,7 @@ inline const std::vector<Recipe>& recipes() {
        "class weights, bf16; 24 epochs, about 9 minutes for 13,500 images on 2 AVX-512 cores",
        {"--optimizer", "adamw", "--lr", "5e-4", "--weight-decay", "0.05", "--lr-schedule", "onecycle", "--warmup", "0.2",
         "--epochs", "24", "--batch-size", "32", "--label-smoothing", "0.1", "--class-weights", "auto",
-        "--crop-scale", "0.7", "--rotation", "15", "--precision", "bf16"},
+        "--crop-scale", "0.7", "--rotation", "15", "--precision", "bf16", "--crop-border"},
        "--init models/emotion-fer2013.pth (scripts/get-model.sh makes it from the public FER2013 model)"},
       {"real-faces-scratch",
        "ResNet18 at 112 px from scratch: Adam, ReduceLROnPlateau, label smoothing, class weights, bf16; 30 epochs, "

@@ -51,6 +51,7 @@ struct TrainingCrop {
   std::string detector = "none";  // "none": the images were crops already
   double margin = 0.0;
   bool align = false;
+  bool border = false;  // fer-train --crop-border: the crops were cut from images given a border
 };
 
 // Empty, or a warning that faces are found with another detector than the training images were

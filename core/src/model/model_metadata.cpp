@@ -78,6 +78,7 @@ TrainingCrop training_crop(const nlohmann::json& training) {
   if (j.contains("detector") && j["detector"].is_string()) c.detector = j["detector"].get<std::string>();
   if (j.contains("margin") && j["margin"].is_number()) c.margin = std::clamp(j["margin"].get<double>(), 0.0, 1.0);
   if (j.contains("align") && j["align"].is_boolean()) c.align = j["align"].get<bool>();
+  if (j.contains("border") && j["border"].is_boolean()) c.border = j["border"].get<bool>();
   c.recorded = true;
   return c;
 }

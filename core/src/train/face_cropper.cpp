@@ -7,7 +7,7 @@
 
 namespace fer::train {
 
-ImageTransform face_cropper(DetectorKind kind, const std::string& detector_model, const CropRule& rule,
+ImageTransform face_cropper(DetectorKind kind, const std::string& detector_model, const CropRule& rule, bool border,
                             const std::shared_ptr<std::atomic<long>>& misses) {
   if (kind == DetectorKind::None) return {};
   DetectorOptions det;
@@ -16,14 +16,11 @@ ImageTransform face_cropper(DetectorKind kind, const std::string& detector_model
   det.input_size = 0;  // data set images at their own size: YuNet misses faces that fill an upscaled crop
   auto detector = std::shared_ptr<FaceDetector>(make_face_detector(det));
   auto mutex = std::make_shared<std::mutex>();
-  return [detector, mutex, rule, misses](const cv::Mat& img) {
-    // Data-set images are often face crops already: the detector would see a face filling the
-    // picture, with none of the room a camera frame gives it, and find other boxes (or none). A
-    // plain border, a quarter of the image each side, gives that room back, as a scene would. The
-    // face is cut from the bordered image with the box as found: where the box reaches past the
-    // image (YuNet's boxes reach above and below a tight crop) the border stands in for what the
-    // element's crop holds there, so the face sits in the crop where the element's crop puts it.
-    const int pad = std::max(img.cols, img.rows) / 4;
+  return [detector, mutex, rule, border, misses](const cv::Mat& img) {
+    // Tight face crops give the detector none of the room a camera frame gives it, and it finds
+    // other boxes (or none). A plain border, a quarter of the image each side, gives that room back,
+    // as a scene would. Whole frames are searched as they are, as the element searches them.
+    const int pad = border ? std::max(img.cols, img.rows) / 4 : 0;
     cv::Mat padded;
     cv::copyMakeBorder(img, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar::all(114));
     std::vector<Face> faces;
@@ -35,9 +32,22 @@ ImageTransform face_cropper(DetectorKind kind, const std::string& detector_model
       ++*misses;
       return img;
     }
-    const auto largest = std::max_element(faces.begin(), faces.end(),
-                                          [](const Face& a, const Face& b) { return a.box.area() < b.box.area(); });
-    return cut_face(padded, *largest, rule).clone();  // a view of padded unless turned: keep only the face
+    const Face& largest = *std::max_element(faces.begin(), faces.end(),
+                                            [](const Face& a, const Face& b) { return a.box.area() < b.box.area(); });
+    if (border && !turns(largest, rule)) {
+      // The element clamps the margin to the frame, but a box that itself reaches past a tight
+      // crop (YuNet's reach above and below) is where the element's crop puts the face: the border
+      // stands in for the scene there. Cut short to the image, the face would sit elsewhere in the
+      // crop than in the element's (8 points of label accuracy on moving faces).
+      const cv::Rect image_area(pad, pad, img.cols, img.rows);
+      const cv::Rect r = crop_source_rect(largest, padded.size(), rule) & (image_area | largest.box);
+      return cut_face(padded(r), r, largest, rule).clone();
+    }
+    // Frames, and turned faces, are cut from the image itself, as the element cuts its frame.
+    Face face = largest;
+    face.box -= cv::Point(pad, pad);
+    for (auto& p : face.landmarks) p -= cv::Point2f(static_cast<float>(pad), static_cast<float>(pad));
+    return cut_face(img, face, rule).clone();
   };
 }
 

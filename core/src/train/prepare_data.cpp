@@ -41,7 +41,7 @@ std::vector<std::pair<std::string, int>> listing(const Dataset& d) {
 
 PreparedData prepare_data(const TrainOptions& opts, const std::function<void(const std::string&)>& log) {
   auto misses = std::make_shared<std::atomic<long>>(0);
-  const ImageTransform crop = face_cropper(opts.detector, opts.detector_model, {opts.margin, opts.align}, misses);
+  const ImageTransform crop = face_cropper(opts.detector, opts.detector_model, {opts.margin, opts.align}, opts.crop_border, misses);
   const bool keep = opts.cache || crop;  // cropped faces exist only in memory
   Dataset all = load_source(opts.data, opts, opts.classes);
   if (all.classes.size() < 2)

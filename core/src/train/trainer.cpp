@@ -433,7 +433,8 @@ TrainResult Run::go() {
                                  {"optimizer", o_.optimizer}, {"lr_schedule", o_.lr_schedule},
                                  {"train_images", data_.train.samples.size()}, {"val_images", data_.val.samples.size()},
                                  {"split", fs::path(stem_ + ".split.json").filename().string()},
-                                 {"crop", {{"detector", name_of(o_.detector)}, {"margin", o_.margin}, {"align", o_.align}}}};
+                                 {"crop", {{"detector", name_of(o_.detector)}, {"margin", o_.margin}, {"align", o_.align},
+                                           {"border", o_.crop_border}}}};
       if (best) write_model(o_.out, training);
       write_model(stem_ + ".last.pth", training);
       write_side_files(state);

@@ -12,10 +12,11 @@
 
 namespace fer::train {
 
-// The largest face found on the image with a plain border around it (crops give a detector no room
-// otherwise), cut by `rule` from the bordered image; the whole image when there is none (*misses).
-// Empty for DetectorKind::None. Thread-safe (one detector behind a lock).
-ImageTransform face_cropper(DetectorKind kind, const std::string& detector_model, const CropRule& rule,
+// The largest face found, cut by `rule` as the element cuts a frame; the whole image when there is
+// none (counted in *misses). border: the images are tight face crops, which give a detector no room
+// around the face: it looks at them inside a plain border, and the box keeps what reaches past the
+// image (see the .cpp). Empty for DetectorKind::None. Thread-safe (one detector behind a lock).
+ImageTransform face_cropper(DetectorKind kind, const std::string& detector_model, const CropRule& rule, bool border,
                             const std::shared_ptr<std::atomic<long>>& misses);
 
 }  // namespace fer::train

@@ -29,6 +29,7 @@ struct TrainOptions {
   double margin = 0;
   std::string detector_model;        // cascade (haar) or ONNX file (yunet)
   bool align = false;                // eyes levelled, square crop, as the element's align (needs yunet)
+  bool crop_border = false;          // images are tight face crops: see face_cropper
   // Model
   // "" / 0: what --init's file records, else resnet50, 3 (RGB) and 224.
   std::string arch;
