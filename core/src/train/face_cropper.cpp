@@ -21,8 +21,8 @@ ImageTransform face_cropper(DetectorKind kind, const std::string& detector_model
     // other boxes (or none). A plain border, a quarter of the image each side, gives that room back,
     // as a scene would. Whole frames are searched as they are, as the element searches them.
     const int pad = border ? std::max(img.cols, img.rows) / 4 : 0;
-    cv::Mat padded;
-    cv::copyMakeBorder(img, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar::all(114));
+    cv::Mat padded = img;  // whole frames: no copy
+    if (border) cv::copyMakeBorder(img, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar::all(114));
     std::vector<Face> faces;
     {
       std::lock_guard<std::mutex> lock(*mutex);  // one cascade, not thread-safe
