@@ -38,10 +38,17 @@ typedef enum {
   GST_FEREMOTION_UPDATES_NONE,
 } GstFerEmotionUpdates;
 
+/* Test-time augmentation of the classifier. */
+typedef enum {
+  GST_FEREMOTION_TTA_NONE,
+  GST_FEREMOTION_TTA_FLIP,
+} GstFerEmotionTta;
+
 GType gst_feremotion_detector_get_type(void);
 GType gst_feremotion_updates_get_type(void);
 GType gst_feremotion_precision_get_type(void);
 GType gst_feremotion_async_get_type(void);
+GType gst_feremotion_tta_get_type(void);
 
 GST_ELEMENT_REGISTER_DECLARE(feremotion);
 

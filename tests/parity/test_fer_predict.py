@@ -1,4 +1,5 @@
-"""fer-predict on real face crops prints the labels PyTorch gives with the same weights, and
+"""fer-predict on real face crops prints the labels PyTorch gives with the same weights (and with
+--tta flip, the mean over each crop and its mirror image), and
 fails clearly on a missing model or an unreadable image.  argv: fer-predict binary."""
 import json
 import os
@@ -50,6 +51,17 @@ def main():
             distinct.add(want)
         print(f"labels agree on {agree}/{len(images)} crops; PyTorch used {len(distinct)} distinct labels")
         assert len(distinct) >= 2, "degenerate model: every crop got one label, the comparison proves little"
+
+        # --tta flip: the mean of PyTorch's probabilities for each crop and its mirror image
+        with torch.no_grad():
+            flipped = (probs + torch.softmax(model(x.flip(3)), 1)) / 2
+        out = run([FER_PREDICT, "--model", path, "--detector", "none", "--precision", "fp32", "--tta", "flip", "--json",
+                   *images]).stdout
+        for line, p, img in zip(out.splitlines(), flipped, images):
+            cpp = torch.tensor([json.loads(line)["faces"][0]["scores"][c] for c in CLASSES])
+            assert float((cpp - p).abs().max()) < 2e-3, f"{img}, --tta flip: C++ {cpp.tolist()} vs PyTorch {p.tolist()}"
+        assert float((flipped - probs).abs().max()) > 1e-2, "flipping changed nothing: the check proves little"
+        print(f"--tta flip: the mean of the crop's and its mirror's probabilities on all {len(images)} crops")
 
         # plain output, one line a face, and annotated copies
         ann = os.path.join(tmp, "annotated")

@@ -105,10 +105,11 @@ def face_dicts(structure):
     return faces
 
 
-def run_frames(frames, element, convert_to=None, fps=10, live=False, warnings=None):
+def run_frames(frames, element, convert_to=None, fps=10, live=False, warnings=None, before_push=None):
     """Pushes BGR frames through [videoconvert ! format] ! element ! fakesink (in real time when
     live). Returns (messages: list of per-frame face lists, metas: list of per-buffer meta lists, error);
-    bus warnings go into `warnings` where a list is given."""
+    bus warnings go into `warnings` where a list is given; before_push(i, element) runs before frame i
+    is pushed (to change a property while playing)."""
     h, w = frames[0][0].shape[:2]
     conv = f"videoconvert ! video/x-raw,format={convert_to} ! " if convert_to else ""
     pipe = Gst.parse_launch(
@@ -140,6 +141,8 @@ def run_frames(frames, element, convert_to=None, fps=10, live=False, warnings=No
     src = pipe.get_by_name("src")
     pipe.set_state(Gst.State.PLAYING)
     for i, (frame, _) in enumerate(frames):
+        if before_push:
+            before_push(i, pipe.get_by_name("fer"))
         buf = Gst.Buffer.new_wrapped(frame.tobytes())
         if live:
             time.sleep(1 / fps)  # a camera hands frames out at its rate

@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "fer/classifier.hpp"
 #include "fer/face_detector.hpp"
 #include "fer/model_info.hpp"
 
@@ -24,6 +25,8 @@ CLI::CheckedTransformer names_of(std::initializer_list<Enum> values) {
 inline CLI::CheckedTransformer detector_kinds() {
   return names_of({DetectorKind::Haar, DetectorKind::Yunet, DetectorKind::None});
 }
+
+inline CLI::CheckedTransformer ttas() { return names_of({Classifier::Tta::None, Classifier::Tta::Flip}); }
 
 // What a user may ask inference to run in (Eager is the benchmarks' baseline, not an option).
 inline CLI::CheckedTransformer precisions() {

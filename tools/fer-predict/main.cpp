@@ -57,6 +57,10 @@ int main(int argc, char** argv) {
                  "the model was trained with, as fer-train records it; else 0)");
   app.add_flag("--align,!--no-align", align_flag, "turn each face so its eyes are level before classifying (needs "
                "landmarks: --detector yunet; default: as the model was trained)");
+  fer::Classifier::Tta tta = fer::Classifier::Tta::None;
+  app.add_option("--tta", tta, "test-time augmentation: none (default), or flip (average with the mirrored face; "
+                               "twice the classifier's work)")
+      ->transform(fer::cli::ttas());
   app.add_flag("--json", json, "one JSON object per image");
   app.add_option("--annotate", annotate_dir, "write copies with boxes and labels into this folder");
   app.add_option("--threads", threads, "inference threads (0: one per CPU)");
@@ -118,7 +122,7 @@ int main(int argc, char** argv) {
       faces.push_back({fer::face_crop_rect(f.box, img.size(), margin), {}});
       crops.push_back(fer::cut_face(img(r), r, f, rule));
     }
-    const auto probs = model->classify(crops);
+    const auto probs = model->classify(crops, tta);
     for (size_t i = 0; i < faces.size(); ++i) faces[i].probs = probs[i];
 
     if (json) {

@@ -71,7 +71,8 @@ fer::train::Dataset evaluation_set(const std::string& data, const std::string& s
 
 int main(int argc, char** argv) {
   CLI::App app{"fer-eval: score an emotion model on labelled face images"};
-  std::string model_path, data, split_path, tta = "none", fer2013_map;
+  std::string model_path, data, split_path, fer2013_map;
+  fer::Classifier::Tta tta = fer::Classifier::Tta::None;
   bool json = false;
   int threads = 0, batch = 32;
   app.add_option("--model,-m", model_path, "model file (fer-train's or fer-import's .pth, a state_dict, TorchScript)")->required();
@@ -94,7 +95,7 @@ int main(int argc, char** argv) {
                  "default: OpenCV's) or the face_detection_yunet ONNX file (yunet)");
   app.add_option("--split", split_path, "evaluate exactly the validation images of a run (<model>.split.json)");
   app.add_option("--tta", tta, "test-time augmentation: none, or flip (average with the mirrored image)")
-      ->check(CLI::IsMember({"none", "flip"}))->capture_default_str();
+      ->transform(fer::cli::ttas())->default_str("none");
   app.add_flag("--json", json, "print the results as one JSON object");
   app.add_option("--batch-size", batch, "images per forward pass")->check(CLI::Range(1, 4096))->capture_default_str();
   app.add_option("--threads", threads, "inference threads (0: one per CPU)");
@@ -138,7 +139,7 @@ int main(int argc, char** argv) {
       for (size_t i = begin; i < std::min(set.samples.size(), begin + batch); ++i) {
         cv::Mat img = set.samples[i].image.empty()
                           ? fer::train::read_image((std::filesystem::path(set.root) / set.samples[i].path).string())
-                          : set.samples[i].image.clone();  // CSV rows; cloned because TTA flips in place
+                          : set.samples[i].image;  // CSV rows
         if (img.empty()) {
           unreadable.push_back(set.samples[i].path);
           continue;
@@ -146,13 +147,7 @@ int main(int argc, char** argv) {
         crops.push_back(cut ? cut(img) : img);
         labels.push_back(set.samples[i].label);
       }
-      auto probs = model->classify(crops);
-      if (tta == "flip") {
-        for (auto& c : crops) cv::flip(c, c, 1);
-        const auto flipped = model->classify(crops);
-        for (size_t k = 0; k < probs.size(); ++k)
-          for (size_t j = 0; j < probs[k].size(); ++j) probs[k][j] = 0.5f * (probs[k][j] + flipped[k][j]);
-      }
+      const auto probs = model->classify(crops, tta);
       for (size_t k = 0; k < probs.size(); ++k) cm.add(labels[k], static_cast<int>(fer::argmax(probs[k])));
       bar.update("fer-eval", static_cast<long>(std::min(set.samples.size(), begin + batch)),
                  static_cast<long>(set.samples.size()), "");
@@ -167,14 +162,14 @@ int main(int argc, char** argv) {
       auto j = cm.to_json();
       j["model"] = model_path;
       j["data"] = set.root;
-      j["tta"] = tta;
+      j["tta"] = fer::name_of(tta);
       j["crop"] = cut ? trained.detector : trained.recorded || crop == "none" ? "none" : "unrecorded";
       j["no_face"] = no_face->load();
       j["unreadable"] = unreadable;
       std::cout << j.dump(1) << "\n";
     } else {
       std::cout << "model " << model_path << " on " << set.root << (split_path.empty() ? "" : " (validation split)")
-                << (tta == "flip" ? ", flip TTA" : "") << ", " << unreadable.size() << " unreadable skipped\n"
+                << (tta == fer::Classifier::Tta::Flip ? ", flip TTA" : "") << ", " << unreadable.size() << " unreadable skipped\n"
                 << cm.to_text();
     }
   } catch (const std::exception& e) {

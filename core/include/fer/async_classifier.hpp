@@ -34,8 +34,9 @@ class AsyncClassifier {
   // False (and nothing done) while a batch is in flight or a result waits to be taken. The worker
   // thread starts with the first batch.
   // `tag` comes back with the result (the caller's generation, so a stale result can be told apart).
+  // `tta` is passed to Classifier::classify.
   bool submit(std::shared_ptr<const Classifier> model, std::vector<int> track_ids, std::vector<cv::Mat> crops,
-              uint64_t tag = 0);
+              uint64_t tag = 0, Classifier::Tta tta = Classifier::Tta::None);
   // The finished batch, if any.
   std::optional<Result> take();
   bool idle() const;
@@ -54,6 +55,7 @@ class AsyncClassifier {
   std::shared_ptr<const Classifier> model_;
   std::vector<int> ids_;
   uint64_t tag_ = 0;
+  Classifier::Tta tta_ = Classifier::Tta::None;
   std::vector<cv::Mat> crops_;
   std::optional<Result> done_;
   std::thread worker_;  // touched only by the owner's thread (submit, stop)

@@ -37,8 +37,11 @@ class Classifier {
   cv::Mat preprocess(const std::vector<cv::Mat>& crops) const;
   // N x channels x S x S blob -> N x C raw logits (CV_32F).
   cv::Mat logits(const cv::Mat& blob) const;
-  // Crops -> one probability vector per crop (softmax of the logits).
-  std::vector<std::vector<float>> classify(const std::vector<cv::Mat>& crops) const;
+  // Crops -> one probability vector per crop (softmax of the logits). Tta::Flip averages each
+  // crop's probabilities with its mirror image's (both in one batch): a face's expression is
+  // left-right symmetric, its noise is not.
+  enum class Tta { None, Flip };
+  std::vector<std::vector<float>> classify(const std::vector<cv::Mat>& crops, Tta tta = Tta::None) const;
 
   // int8 post-training quantisation: runs these face crops (as classify takes them) through the
   // fp32 network, one at a time, and keeps as the model's calibration each activation's range: the
@@ -65,6 +68,9 @@ class Classifier {
   std::unique_ptr<Impl> impl_;
   uint64_t id_;
 };
+
+// "none", "flip".
+const char* name_of(Classifier::Tta tta);
 
 // Index of the largest value.
 size_t argmax(const std::vector<float>& values);

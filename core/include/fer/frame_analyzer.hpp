@@ -22,6 +22,7 @@ struct AnalyzerSettings {
   double margin = 0.0;     // crop margin, as a fraction of the box
   bool async = false;      // classify on a worker thread; results join their faces when ready
   bool align = false;      // turn faces with landmarks so the eyes are level (fer/face_align.hpp)
+  Classifier::Tta tta = Classifier::Tta::None;  // flip: average with the mirrored crop
 };
 
 struct FaceResult {

@@ -18,7 +18,7 @@ void AsyncClassifier::stop() {
 }
 
 bool AsyncClassifier::submit(std::shared_ptr<const Classifier> model, std::vector<int> track_ids,
-                             std::vector<cv::Mat> crops, uint64_t tag) {
+                             std::vector<cv::Mat> crops, uint64_t tag, Classifier::Tta tta) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (pending_ || done_) return false;
@@ -26,6 +26,7 @@ bool AsyncClassifier::submit(std::shared_ptr<const Classifier> model, std::vecto
     ids_ = std::move(track_ids);
     crops_ = std::move(crops);
     tag_ = tag;
+    tta_ = tta;
     pending_ = true;
   }
   if (!worker_.joinable()) worker_ = std::thread([this] { run(); });
@@ -59,10 +60,11 @@ void AsyncClassifier::run() {
     auto crops = std::move(crops_);
     Result r;
     r.tag = tag_;
+    const auto tta = tta_;
     r.track_ids = std::move(ids_);
     lock.unlock();
     try {
-      r.probs = model->classify(crops);
+      r.probs = model->classify(crops, tta);
     } catch (const std::exception& e) {
       r.error = e.what();
     }

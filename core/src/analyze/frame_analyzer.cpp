@@ -91,10 +91,10 @@ std::vector<FaceResult> FrameAnalyzer::process(FaceDetector& detector, const std
         ids.push_back(tracks[track_of[i]].id);
         tracks[track_of[i]].classified_at = frame;
       }
-      async_.submit(classifier, std::move(ids), std::move(crops), generation_);
+      async_.submit(classifier, std::move(ids), std::move(crops), generation_, s.tta);
     }
   } else {
-    const auto probs = classifier->classify(crops);
+    const auto probs = classifier->classify(crops, s.tta);
     for (size_t k = 0; k < due.size(); ++k) {
       Track& t = tracks[track_of[due[k]]];
       smooth_into(t.probs, probs[k], s.smoothing);

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <sstream>
+
+#include <opencv2/core.hpp>
 
 #include "fer/errors.hpp"
 #include "fer/preprocess.hpp"
@@ -72,16 +75,28 @@ cv::Mat Classifier::logits(const cv::Mat& blob) const {
   return result;
 }
 
-std::vector<std::vector<float>> Classifier::classify(const std::vector<cv::Mat>& crops) const {
-  const cv::Mat z = logits(preprocess(crops));
-  std::vector<std::vector<float>> probs(z.rows);
+const char* name_of(Classifier::Tta tta) { return tta == Classifier::Tta::Flip ? "flip" : "none"; }
+
+std::vector<std::vector<float>> Classifier::classify(const std::vector<cv::Mat>& crops, Tta tta) const {
+  std::vector<cv::Mat> batch = crops;
+  if (tta == Tta::Flip)
+    for (const auto& c : crops) {
+      batch.emplace_back();
+      cv::flip(c, batch.back(), 1);
+    }
+  const cv::Mat z = logits(preprocess(batch));
+  std::vector<std::vector<float>> probs(crops.size());
   for (int i = 0; i < z.rows; ++i) {
     const float* row = z.ptr<float>(i);
     const float mx = *std::max_element(row, row + z.cols);
+    std::vector<double> e(z.cols);
     double sum = 0;
-    probs[i].resize(z.cols);
-    for (int j = 0; j < z.cols; ++j) sum += probs[i][j] = std::exp(row[j] - mx);
-    for (float& p : probs[i]) p = static_cast<float>(p / sum);
+    for (int j = 0; j < z.cols; ++j) sum += e[j] = std::exp(row[j] - mx);
+    auto& out = probs[i % crops.size()];
+    out.resize(z.cols, 0.f);
+    // The mirror's half is added to the original's (the mean of the two softmaxes).
+    const double share = tta == Tta::Flip ? 0.5 : 1.0;
+    for (int j = 0; j < z.cols; ++j) out[j] += static_cast<float>(share * e[j] / sum);
   }
   return probs;
 }
