@@ -676,8 +676,10 @@ static void gst_feremotion_class_init(GstFerEmotionClass* klass) {
 
   g_object_class_install_property(gobject_class, PROP_TTA,
       g_param_spec_enum("tta", "Test-time augmentation",
-                        "Classify each face crop and its mirror image and average the probabilities: steadier "
-                        "labels for twice the classifier's work (fer-eval --tta flip measures what it gives a model)",
+                        "Classify each face crop and its mirror image and average the probabilities, for twice the "
+                        "classifier's work: for stills and smoothing=0 (on moving faces smoothing already averages; "
+                        "fer-eval --tta flip measures what it gives a model). With async classification the batch "
+                        "in flight finishes with the old setting",
                         gst_feremotion_tta_get_type(), DEFAULT_TTA, flags));
   g_object_class_install_property(gobject_class, PROP_PRECISION,
       g_param_spec_enum("precision", "Precision", "Arithmetic of the classifier (BatchNorm is folded in all) and of YuNet",

@@ -216,6 +216,8 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds of the original loop and the element")
     args = ap.parse_args()
+    if args.rounds < 1:
+        ap.error("--rounds must be 1 or more")
 
     with tempfile.TemporaryDirectory() as tmp:
         video, model_path = os.path.join(tmp, "faces.avi"), os.path.join(tmp, "resnet50.pth")

@@ -57,6 +57,7 @@ def main():
             flipped = (probs + torch.softmax(model(x.flip(3)), 1)) / 2
         out = run([FER_PREDICT, "--model", path, "--detector", "none", "--precision", "fp32", "--tta", "flip", "--json",
                    *images]).stdout
+        assert len(out.splitlines()) == len(images), out
         for line, p, img in zip(out.splitlines(), flipped, images):
             cpp = torch.tensor([json.loads(line)["faces"][0]["scores"][c] for c in CLASSES])
             assert float((cpp - p).abs().max()) < 2e-3, f"{img}, --tta flip: C++ {cpp.tolist()} vs PyTorch {p.tolist()}"

@@ -48,6 +48,7 @@ def main():
             # fer-predict's scores by name, the element's in the model's class order (alphabetical here)
             ours = [(f["box"], [f["scores"][c] for c in sorted(f["scores"])]) for f in predict(still, "--tta", "flip")]
             n = len(ours)
+            assert n > 0, f"frame {i}: fer-predict found no face"
             assert same(ours, flip[:n]), f"frame {i}: element tta=flip {flip[:n]} vs fer-predict --tta flip {ours}"
             flip = flip[n:]
             # The reference: each face's crop (the box as found: margin 0, no turn) and its mirror image,
@@ -62,6 +63,8 @@ def main():
                 want = [(halves[0][c] + halves[1][c]) / 2 for c in sorted(halves[0])]
                 assert max(abs(g - w) for g, w in zip(got, want)) < 1e-4, f"{box}: {got} vs the mean {want}"
                 print(f"frame {i} {box}: flip scores are the mean of the crop's and its mirror's")
+
+        assert flip == [], f"the element found faces fer-predict did not: {flip}"
 
         # Switched while playing: every frame pushed after the change carries flip's scores (the
         # ones queued before it may go either way).

@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   app.add_option("--detector-model", detector_model, "the detector's file for --crop model: the cascade (haar; "
                  "default: OpenCV's) or the face_detection_yunet ONNX file (yunet)");
   app.add_option("--split", split_path, "evaluate exactly the validation images of a run (<model>.split.json)");
-  app.add_option("--tta", tta, "test-time augmentation: none, or flip (average with the mirrored image)")
+  app.add_option("--tta", tta, "test-time augmentation: none, or flip (average with the mirrored image; a batch then holds twice --batch-size images)")
       ->transform(fer::cli::ttas())->default_str("none");
   app.add_flag("--json", json, "print the results as one JSON object");
   app.add_option("--batch-size", batch, "images per forward pass")->check(CLI::Range(1, 4096))->capture_default_str();
