@@ -231,6 +231,10 @@ static fer::Precision core_precision(GstFerEmotionPrecision p) {
   return fer::Precision::Auto;
 }
 
+static fer::Classifier::Tta core_tta(GstFerEmotionTta t) {
+  return t == GST_FEREMOTION_TTA_FLIP ? fer::Classifier::Tta::Flip : fer::Classifier::Tta::None;
+}
+
 static fer::DetectorKind core_detector(GstFerEmotionDetector d) {
   switch (d) {
     case GST_FEREMOTION_DETECTOR_NONE: return fer::DetectorKind::None;
@@ -265,7 +269,7 @@ static feremotion::EngineSettings settings_of(GstFerEmotion* self) {
   s.analyzer.smoothing = self->smoothing;
   s.analyzer.max_faces = self->max_faces;
   s.analyzer.margin = self->margin;
-  s.analyzer.tta = self->tta == GST_FEREMOTION_TTA_FLIP ? fer::Classifier::Tta::Flip : fer::Classifier::Tta::None;
+  s.analyzer.tta = core_tta(self->tta);
   s.overlay = self->overlay;
   s.allow_torchscript = self->allow_torchscript;
   unlock_settings(self);
