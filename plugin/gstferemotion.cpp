@@ -178,8 +178,8 @@ GType gst_feremotion_updates_get_type(void) {
 GType gst_feremotion_precision_get_type(void) {
   static GType type = 0;
   static const GEnumValue values[] = {
-      {GST_FEREMOTION_PRECISION_AUTO, "int8 where the model file is calibrated (fer-quantize) and the CPU has VNNI, "
-                                       "else bf16 where the CPU multiplies bf16 natively (AVX512-BF16, AMX), else fp32", "auto"},
+      {GST_FEREMOTION_PRECISION_AUTO, "int8 where the model file is calibrated (fer-quantize), keeps >= 99% of "
+                                       "its labels there and the CPU has VNNI, else bf16 where the CPU multiplies bf16 natively (AVX512-BF16, AMX), else fp32", "auto"},
       {GST_FEREMOTION_PRECISION_FP32, "32-bit floats", "fp32"},
       {GST_FEREMOTION_PRECISION_BF16, "bfloat16 weights and activations", "bf16"},
       {GST_FEREMOTION_PRECISION_INT8, "int8 weights and activations (VNNI; a model calibrated by fer-quantize)", "int8"},

@@ -65,8 +65,8 @@ int main(int argc, char** argv) {
   app.add_option("--annotate", annotate_dir, "write copies with boxes and labels into this folder");
   app.add_option("--threads", threads, "inference threads (0: one per CPU)");
   fer::Precision precision = fer::Precision::Auto;
-  app.add_option("--precision", precision, "auto (default: int8 where the file is calibrated by fer-quantize "
-                 "and the CPU has VNNI, else bf16 where the CPU has it natively, else fp32), fp32, bf16 or int8")
+  app.add_option("--precision", precision, "auto (default: int8 where the file is calibrated by fer-quantize, "
+                 "keeps >= 99% of its labels there and the CPU has VNNI, else bf16 where the CPU has it natively, else fp32), fp32, bf16 or int8")
       ->transform(fer::cli::precisions());
   bool allow_torchscript = false;
   app.add_flag("--allow-torchscript", allow_torchscript, "load a TorchScript model file (it can carry code: only "

@@ -62,9 +62,16 @@ std::string crop_mismatch(const TrainingCrop& trained, DetectorKind detector);
 // activation took on real faces, keyed by the PyTorch name of the convolution that writes it.
 struct Int8Calibration {
   std::map<std::string, float> activation_max;  // empty: not calibrated
-  std::string json = "{}";  // what it was measured on: {"images", "data", "statistic"}
+  std::string json = "{}";  // what it was measured on: {"images", "data", "statistic", "label_agreement"}
+  // Share of the calibration crops int8 labels as fp32 does; -1: not measured (no VNNI where it
+  // was calibrated, or an older file).
+  double label_agreement = -1;
   bool empty() const { return activation_max.empty(); }
 };
+
+// precision auto takes a calibrated file's int8 only where int8 kept at least this share of the
+// labels on its calibration crops (a model of many near ties keeps them better in bf16).
+constexpr double kAutoInt8MinAgreement = 0.99;
 
 struct ModelInfo {
   std::string path;

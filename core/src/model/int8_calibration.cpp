@@ -9,6 +9,7 @@
 #include "fer/classifier.hpp"
 #include "fer/errors.hpp"
 #include "network.hpp"
+#include "runtime/cpu_features.hpp"
 #include "state_dict.hpp"
 
 namespace fer {
@@ -22,10 +23,15 @@ const Int8Calibration& Classifier::calibrate_int8(const std::vector<cv::Mat>& cr
   if (!(percentile > 0 && percentile <= 100)) throw ModelError("int8 calibration: the percentile must be in (0, 100]");
   onednn::Numerics numerics;
   numerics.observe = true;
-  const auto net = fold_network(info.arch, state_dict_of(*impl_->net), numerics, torch::kCPU);
+  const StateDict sd = state_dict_of(*impl_->net);
+  const auto net = fold_network(info.arch, sd, numerics, torch::kCPU);
+  std::vector<cv::Mat> blobs;
+  std::vector<int64_t> fp32_labels;
   for (const auto& crop : crops) {
-    cv::Mat blob = preprocess({crop});
-    net->forward(torch::from_blob(blob.ptr<float>(), {1, info.channels, info.input_size, info.input_size}));
+    blobs.push_back(preprocess({crop}));
+    const auto logits = net->forward(
+        torch::from_blob(blobs.back().ptr<float>(), {1, info.channels, info.input_size, info.input_size}));
+    fp32_labels.push_back(logits.argmax(1).item<int64_t>());
   }
   Int8Calibration c;
   for (auto& [name, maxima] : net->observed()) {
@@ -35,9 +41,24 @@ const Int8Calibration& Classifier::calibrate_int8(const std::vector<cv::Mat>& cr
     const size_t rank = static_cast<size_t>(std::ceil(percentile / 100.0 * maxima.size()));
     c.activation_max[name] = maxima[std::clamp<size_t>(rank, 1, maxima.size()) - 1];
   }
-  c.json = nlohmann::json{{"images", crops.size()}, {"data", source}, {"percentile", percentile},
-                          {"statistic", "nearest-rank percentile of per-image max |activation|"}}
-               .dump();
+  auto json = nlohmann::json{{"images", crops.size()}, {"data", source}, {"percentile", percentile},
+                             {"statistic", "nearest-rank percentile of per-image max |activation|"}};
+  // What int8 does to these crops' labels, where this CPU runs int8: precision auto reads it.
+  if (cpu_has_vnni()) {
+    onednn::Numerics int8;
+    int8.type = dnnl::memory::data_type::s8;
+    int8.calibrated = c.activation_max;
+    const auto quantised = fold_network(info.arch, sd, int8, torch::kCPU);
+    size_t same = 0;
+    for (size_t i = 0; i < blobs.size(); ++i) {
+      const auto logits = quantised->forward(
+          torch::from_blob(blobs[i].ptr<float>(), {1, info.channels, info.input_size, info.input_size}));
+      same += logits.argmax(1).item<int64_t>() == fp32_labels[i];
+    }
+    c.label_agreement = static_cast<double>(same) / blobs.size();
+    json["label_agreement"] = c.label_agreement;
+  }
+  c.json = json.dump();
   info.int8 = std::move(c);
   return info.int8;
 }

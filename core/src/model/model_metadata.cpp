@@ -96,7 +96,16 @@ Int8Calibration int8_calibration(const Value& v) {
                                "finite number >= 0; calibrate it again with fer-quantize");
     c.activation_max[k->s] = static_cast<float>(max);
   }
-  if (const Value* cal = find(v, "calibration")) c.json = to_json(*cal).dump();
+  if (const Value* cal = find(v, "calibration")) {
+    const auto j = to_json(*cal);
+    c.json = j.dump();
+    if (j.contains("label_agreement") && j["label_agreement"].is_number()) {
+      c.label_agreement = j["label_agreement"].get<double>();
+      if (!(c.label_agreement >= 0 && c.label_agreement <= 1))
+        throw std::runtime_error("its 'int8.calibration.label_agreement' is not a share in [0, 1]; calibrate it "
+                                 "again with fer-quantize");
+    }
+  }
   return c;
 }
 

@@ -1,5 +1,7 @@
 #include "network.hpp"
 
+#include <cstdio>
+
 #include "architectures.hpp"
 #include "fer/errors.hpp"
 
@@ -32,6 +34,12 @@ torch::Tensor Classifier::Impl::forward(const torch::Tensor& input) {
 
 namespace {
 
+std::string percent(double share) {
+  char s[16];
+  std::snprintf(s, sizeof s, "%.1f%%", 100 * share);
+  return s;
+}
+
 // Why this model cannot run int8 here ("" where it can).
 std::string int8_obstacle(const Classifier::Impl& impl) {
   const auto& path = impl.info.path.empty() ? std::string("this model") : "'" + impl.info.path + "'";
@@ -56,10 +64,16 @@ void prepare_inference(Classifier::Impl& impl, Precision precision) {
   const std::string obstacle = int8_obstacle(impl);
   if (precision == Precision::Int8 && !obstacle.empty())
     throw ModelError("precision int8: " + obstacle, ErrorKind::NoDevice);
-  const bool int8 = precision == Precision::Int8 || (precision == Precision::Auto && obstacle.empty());
-  // A calibrated file that auto cannot run as int8 here says so once (the loader's caller logs it).
+  const double agreement = impl.info.int8.label_agreement;
+  const bool keeps_labels = agreement < 0 || agreement >= kAutoInt8MinAgreement;
+  const bool int8 = precision == Precision::Int8 || (precision == Precision::Auto && obstacle.empty() && keeps_labels);
+  // A calibrated file that auto does not run as int8 here says so once (the loader's caller logs it).
   if (precision == Precision::Auto && !impl.info.int8.empty() && !obstacle.empty())
     impl.info.precision_note = "int8 calibration not used: " + obstacle;
+  else if (precision == Precision::Auto && !impl.info.int8.empty() && !keeps_labels)
+    impl.info.precision_note = "int8 calibration not used: int8 gave fp32's label on " +
+                               percent(agreement) + " of its calibration crops, auto wants " +
+                               percent(kAutoInt8MinAgreement) + "; precision int8 runs it anyway";
   const bool bf16 = !int8 && (precision == Precision::Bf16 ||
                               (precision == Precision::Auto && impl.device.is_cpu() && cpu_has_native_bf16()));
   if (bf16 && impl.device.is_cpu() && impl.net) require_bf16_kernels("precision bf16");
