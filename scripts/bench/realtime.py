@@ -5,7 +5,7 @@ same video, same weights, same machine, one run. Prints figures; asserts nothing
 
 Per-face latency in fp32, bf16 and int8 (calibrated with fer-quantize on --faces) for ResNet50 at
 224 px and ResNet18 at 112 px, at batch 1 and 8; the element offline in each precision. The
-headline (int8 at the defaults against the original loop) is measured in alternating rounds, the
+headline (int8, precision=int8 given, otherwise the defaults, against the original loop) is measured in alternating rounds, the
 median round's ratio printed, since the machine's speed drifts between runs.
 
 Usage: scripts/bench/realtime.py [--build build] [--frames 150] [--faces DIR] [--rounds 3]
@@ -238,7 +238,7 @@ def main():
                                    check=True).stdout
             print(f"per-face latency, {name} (fer-bench):\n  " + "\n  ".join(bench.strip().splitlines()[1:]))
 
-        # The headline ratio: the original loop and the element (int8, defaults) in alternating rounds,
+        # The headline ratio: the original loop and the element (int8, else defaults) in alternating rounds,
         # so the machine's drift (10% over minutes on a VM) falls on both; the median round counts.
         rounds = []
         for r in range(args.rounds):

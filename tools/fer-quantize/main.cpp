@@ -1,6 +1,7 @@
 // fer-quantize: calibrates a model for int8 inference on real face crops and writes the ranges into
 // a copy of the model file (the core's Classifier::calibrate_int8 does the measuring).
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -85,15 +86,17 @@ int main(int argc, char** argv) {
 
     // What int8 does to these faces' labels (the core measured it while calibrating, where this CPU
     // runs int8): the user's first check, and what precision auto decides by.
-    if (cal.label_agreement < 0) {
-      std::printf("int8 not checked here: this CPU has no VNNI; precision auto will run the file in int8 on one "
-                  "that has\n");
+    if (cal.agreement_unmeasured) {
+      std::printf("int8 not checked here: this CPU has no VNNI, so precision auto will not run the file in int8 "
+                  "(calibrate it on a CPU with VNNI, or force precision int8)\n");
     } else {
-      std::printf("int8 gives fp32's label on %.1f%% of the calibration images: ", 100 * cal.label_agreement);
+      const auto same = static_cast<long>(std::lround(cal.label_agreement * crops.size()));
+      std::printf("int8 gives fp32's label on %ld of %zu calibration images (%.4g%%): ", same, crops.size(),
+                  100 * cal.label_agreement);
       if (cal.label_agreement >= fer::kAutoInt8MinAgreement)
         std::printf("precision auto runs it in int8\n");
       else
-        std::printf("below %.0f%%, so precision auto keeps it in bf16/fp32 (precision int8 forces int8)\n",
+        std::printf("below %g%%, so precision auto keeps it in bf16/fp32 (precision int8 forces int8)\n",
                     100 * fer::kAutoInt8MinAgreement);
     }
     return skipped.empty() ? 0 : 1;

@@ -47,6 +47,8 @@ class Classifier {
   // fp32 network, one at a time, and keeps as the model's calibration each activation's range: the
   // given percentile of its per-crop maxima (100: the largest). save() writes it; precision int8
   // runs on it. Deterministic: the same crops give the same ranges. `source` is recorded (the folder).
+  // Where the CPU runs int8 it then runs the crops through the int8 graph and records the share
+  // that keep fp32's label (label_agreement; precision auto reads it), else records it unmeasured.
   const Int8Calibration& calibrate_int8(const std::vector<cv::Mat>& crops, const std::string& source,
                                         double percentile = 100);
 

@@ -63,9 +63,11 @@ std::string crop_mismatch(const TrainingCrop& trained, DetectorKind detector);
 struct Int8Calibration {
   std::map<std::string, float> activation_max;  // empty: not calibrated
   std::string json = "{}";  // what it was measured on: {"images", "data", "statistic", "label_agreement"}
-  // Share of the calibration crops int8 labels as fp32 does; -1: not measured (no VNNI where it
-  // was calibrated, or an older file).
+  // Share of the calibration crops int8 labels as fp32 does; -1: absent (a file calibrated before
+  // feremotion measured it).
   double label_agreement = -1;
+  // Recorded as not measured (null: calibrated where int8 could not run): auto does not take int8.
+  bool agreement_unmeasured = false;
   bool empty() const { return activation_max.empty(); }
 };
 

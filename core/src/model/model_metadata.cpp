@@ -99,11 +99,13 @@ Int8Calibration int8_calibration(const Value& v) {
   if (const Value* cal = find(v, "calibration")) {
     const auto j = to_json(*cal);
     c.json = j.dump();
-    if (j.contains("label_agreement") && j["label_agreement"].is_number()) {
-      c.label_agreement = j["label_agreement"].get<double>();
-      if (!(c.label_agreement >= 0 && c.label_agreement <= 1))
-        throw std::runtime_error("its 'int8.calibration.label_agreement' is not a share in [0, 1]; calibrate it "
-                                 "again with fer-quantize");
+    if (j.contains("label_agreement")) {
+      const auto& a = j["label_agreement"];
+      if (a.is_null()) c.agreement_unmeasured = true;
+      else if (a.is_number()) c.label_agreement = a.get<double>();
+      if (!a.is_null() && !(a.is_number() && c.label_agreement >= 0 && c.label_agreement <= 1))
+        throw std::runtime_error("its 'int8.calibration.label_agreement' is neither a share in [0, 1] nor null; "
+                                 "calibrate it again with fer-quantize");
     }
   }
   return c;

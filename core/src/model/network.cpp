@@ -36,7 +36,7 @@ namespace {
 
 std::string percent(double share) {
   char s[16];
-  std::snprintf(s, sizeof s, "%.1f%%", 100 * share);
+  std::snprintf(s, sizeof s, "%.4g%%", 100 * share);  // 98.97%, never a rounded-up 99.0%
   return s;
 }
 
@@ -65,11 +65,16 @@ void prepare_inference(Classifier::Impl& impl, Precision precision) {
   if (precision == Precision::Int8 && !obstacle.empty())
     throw ModelError("precision int8: " + obstacle, ErrorKind::NoDevice);
   const double agreement = impl.info.int8.label_agreement;
-  const bool keeps_labels = agreement < 0 || agreement >= kAutoInt8MinAgreement;
+  const bool unmeasured = impl.info.int8.agreement_unmeasured;
+  const bool keeps_labels = !unmeasured && (agreement < 0 || agreement >= kAutoInt8MinAgreement);
   const bool int8 = precision == Precision::Int8 || (precision == Precision::Auto && obstacle.empty() && keeps_labels);
   // A calibrated file that auto does not run as int8 here says so once (the loader's caller logs it).
   if (precision == Precision::Auto && !impl.info.int8.empty() && !obstacle.empty())
     impl.info.precision_note = "int8 calibration not used: " + obstacle;
+  else if (precision == Precision::Auto && !impl.info.int8.empty() && unmeasured)
+    impl.info.precision_note = "int8 calibration not used: it was made where int8 could not run, so how many labels "
+                               "int8 keeps was not measured; run fer-quantize again on this CPU, or precision int8 "
+                               "runs it anyway";
   else if (precision == Precision::Auto && !impl.info.int8.empty() && !keeps_labels)
     impl.info.precision_note = "int8 calibration not used: int8 gave fp32's label on " +
                                percent(agreement) + " of its calibration crops, auto wants " +

@@ -21,8 +21,10 @@ struct Classifier::Impl {
   torch::Tensor forward(const torch::Tensor& input);
 };
 
-// Builds impl.folded from impl.net at the precision asked ("auto": bf16 where the CPU has
-// native bf16, else fp32) and records it in impl.info.precision.
+// Builds impl.folded from impl.net at the precision asked ("auto": int8 where the file is
+// calibrated, its recorded label agreement reaches kAutoInt8MinAgreement and the CPU has VNNI;
+// else bf16 where the CPU has native bf16; else fp32) and records it in impl.info.precision, and
+// in impl.info.precision_note why auto did not take a calibrated file's int8.
 void prepare_inference(Classifier::Impl& impl, Precision precision);
 
 // Parses device strings ("cpu", "cuda", "cuda:1") and fails clearly where the build has no CUDA.
