@@ -4,7 +4,10 @@
 plain and with flip averaging. Prints accuracy, macro recall, per-class recall, the confusion matrix
 and the minutes. Not a test: the README's figure comes from here.
 
-  scripts/bench/recipe.py [--build build] [--out DIR] [-- extra fer-train flags, e.g. --epochs 10]
+  scripts/bench/recipe.py [--build build] [--out DIR] [--generations N] [-- extra fer-train flags, e.g. --epochs 10]
+
+--generations N trains the recipe N times in a row, each run after the first distilling from the one
+before (fer-train --teacher), and prints every generation's figures and the minutes so far.
 """
 import argparse
 import json
@@ -57,29 +60,39 @@ def main():
     ap.add_argument("--out", default="recipe-run", help="folder for the data links, the model and its side files")
     ap.add_argument("--recipe", default="real-faces", help="none: only the flags after --")
     ap.add_argument("extra", nargs="*", help="more fer-train flags (after --)")
+    ap.add_argument("--generations", type=int, default=1,
+                    help="runs in a row, each after the first taught by the one before (--teacher)")
     a = ap.parse_args()
+    if a.generations < 1:
+        ap.error("--generations must be 1 or more")
     os.makedirs(a.out, exist_ok=True)
     data = link_data(os.path.abspath(a.shared), os.path.abspath(os.path.join(a.out, "data")))
-    model = os.path.join(a.out, f"{a.recipe if a.recipe != 'none' else 'model'}.pth")
+    stem = a.recipe if a.recipe != "none" else "model"
     recipe = ["--recipe", a.recipe] if a.recipe != "none" else []
-    cmd = [os.path.join(a.build, "training", "fer-train"), *recipe, "--data", data, "--out", model,
-           "--seed", "42", "--dedup", "on", *a.extra]
-    print(" ".join(cmd), flush=True)
-    start = time.monotonic()
-    subprocess.run(cmd, check=True)  # its progress lines go straight to the terminal
-    minutes = (time.monotonic() - start) / 60
     yunet = os.path.join(os.path.abspath(a.shared), "models", "yunet.onnx")
-    plain, flip = evaluate(a.build, model, "none", yunet), evaluate(a.build, model, "flip", yunet)
-    print(f"\nrecipe {a.recipe}: {minutes:.1f} minutes of fer-train (data loading included), "
-          f"validation split of {plain['images']} images (duplicate-aware, seed 42)")
-    report("plain", plain)
-    report("flip TTA", flip)
-    print("confusion matrix (rows true, columns predicted), flip TTA:")
-    print("  " + " ".join(f"{c[:7]:>7s}" for c in flip["classes"]))
-    for c, row in zip(flip["classes"], flip["confusion_matrix"]):
-        print(f"  {' '.join(f'{v:7d}' for v in row)}  {c}")
+    minutes, teacher, summary = 0.0, [], []
+    for g in range(1, a.generations + 1):
+        model = os.path.join(a.out, f"{stem}.pth" if g == 1 else f"{stem}.gen{g}.pth")
+        cmd = [os.path.join(a.build, "training", "fer-train"), *recipe, "--data", data, "--out", model,
+               "--seed", "42", "--dedup", "on", *a.extra, *teacher]
+        print(" ".join(cmd), flush=True)
+        start = time.monotonic()
+        subprocess.run(cmd, check=True)  # its progress lines go straight to the terminal
+        minutes += (time.monotonic() - start) / 60
+        plain, flip = evaluate(a.build, model, "none", yunet), evaluate(a.build, model, "flip", yunet)
+        gen = f", generation {g} of {a.generations}" if a.generations > 1 else ""
+        print(f"\nrecipe {a.recipe}{gen}: {minutes:.1f} minutes of fer-train so far (data loading included), "
+              f"validation split of {plain['images']} images (duplicate-aware, seed 42)")
+        report("plain", plain)
+        report("flip TTA", flip)
+        print("confusion matrix (rows true, columns predicted), flip TTA:")
+        print("  " + " ".join(f"{c[:7]:>7s}" for c in flip["classes"]))
+        for c, row in zip(flip["classes"], flip["confusion_matrix"]):
+            print(f"  {' '.join(f'{v:7d}' for v in row)}  {c}")
+        summary.append({"generation": g, "minutes": minutes, "plain": plain, "flip": flip, "command": cmd})
+        teacher = ["--teacher", model]
     with open(os.path.join(a.out, "summary.json"), "w") as f:
-        json.dump({"minutes": minutes, "plain": plain, "flip": flip, "command": cmd}, f, indent=1)
+        json.dump(summary, f, indent=1)  # one entry a generation
 
 
 if __name__ == "__main__":

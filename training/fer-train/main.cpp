@@ -114,6 +114,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.01, 0.99))->capture_default_str();
   app.add_option("--label-smoothing", o.label_smoothing, "cross-entropy label smoothing")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  auto* teacher = app.add_option("--teacher", o.teacher, "distil from this model file: the loss also follows its probabilities on each "
+                 "batch (it must score the run's classes and take the run's input; e.g. a first run of the same recipe)");
+  app.add_option("--distill-weight", o.distill_weight, "with --teacher: the share of the loss that follows the teacher")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str()->needs(teacher);
+  app.add_option("--distill-temperature", o.distill_temperature, "with --teacher: the temperature softening both "
+                 "distributions (the soft loss is scaled by its square)")->check(CLI::Range(0.1, 100.0))->capture_default_str()
+      ->needs(teacher);
   app.add_option("--class-weights", class_weights, "none, or auto: weight classes by n / (classes * n_class)")
       ->check(CLI::IsMember({"none", "auto"}))->capture_default_str();
   app.add_option("--lr-factor", o.lr_factor, "plateau: factor on a validation-loss plateau")

@@ -23,11 +23,12 @@ bool is_tensor_dict(const Value& v) {
 
 }  // namespace
 
-InitialWeights read_initial_weights(const std::string& path) {
+InitialWeights read_initial_weights(const std::string& path, const std::string& role) {
   InitialWeights init;
   init.path = path;
+  init.role = role;
   try {
-    const RawCheckpoint raw = read_raw_checkpoint(read_input_file(path, "--init file"));
+    const RawCheckpoint raw = read_raw_checkpoint(read_input_file(path, role));
     const Value* dict = raw.root.get();
     if (!is_tensor_dict(*dict)) {
       dict = raw.root->get("state_dict");
@@ -37,14 +38,14 @@ InitialWeights read_initial_weights(const std::string& path) {
                                   .contains("imported");
     }
     if (!dict || !is_tensor_dict(*dict))
-      throw ModelError("--init file '" + path + "' holds no state_dict; expected a torchvision .pth or a fer-train model");
+      throw ModelError(role + " '" + path + "' holds no state_dict; expected a torchvision .pth or a fer-train model");
     init.sd = strip_module_prefix(state_dict_from_checkpoint(raw, *dict));
     init.info.arch = infer_architecture(init.sd);
     init.info.channels = static_cast<int>(infer_input_channels(init.sd));
   } catch (const ModelError&) {
     throw;
   } catch (const std::exception& e) {
-    throw ModelError("--init file '" + path + "' cannot be read: " + e.what());
+    throw ModelError(role + " '" + path + "' cannot be read: " + e.what());
   }
   return init;
 }
@@ -64,7 +65,7 @@ std::string load_initial_weights(EmotionNet& model, const InitialWeights& init) 
   try {
     load_state_dict(model, sd);
   } catch (const std::exception& e) {
-    throw ModelError("--init file '" + init.path + "' does not fit: " + e.what());
+    throw ModelError(init.role + " '" + init.path + "' does not fit: " + e.what());
   }
   return note;
 }

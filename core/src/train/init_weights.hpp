@@ -12,6 +12,7 @@ namespace fer::train {
 
 struct InitialWeights {
   std::string path;
+  std::string role = "--init file";  // how errors name the file
   StateDict sd;
   ModelInfo info;         // arch and channels from the weights; the rest from the file where it says
   bool described = false;  // the file records its pre-processing (a feremotion model)
@@ -19,7 +20,7 @@ struct InitialWeights {
 };
 
 // Throws fer::ModelError when the file is unusable or holds no known architecture.
-InitialWeights read_initial_weights(const std::string& path);
+InitialWeights read_initial_weights(const std::string& path, const std::string& role = "--init file");
 
 // Copies every tensor into `model`; the classifier layer is kept freshly initialised when its
 // shape differs (another class count). Returns a one-line description.

@@ -19,6 +19,7 @@
 #include "model/architectures.hpp"
 #include "model/xception.hpp"
 #include "model/state_dict.hpp"
+#include "fer/train/distillation.hpp"
 #include "fer/train/one_cycle.hpp"
 #include "optimizer.hpp"
 #include "prepare_data.hpp"
@@ -81,7 +82,9 @@ std::string fingerprint(const TrainOptions& o, const ModelInfo& m, const Dataset
   return m.arch + " size " + std::to_string(m.input_size) + (m.channels == 1 ? " grey" : "") + " batch " + std::to_string(o.batch_size) + " seed " +
          std::to_string(o.seed) + " world " + std::to_string(o.world_size) + " images " +
          std::to_string(train.samples.size()) + " classes " + classes + " optimizer " + o.optimizer + " schedule " +
-         o.lr_schedule + (o.lr_schedule == "onecycle" ? " epochs " + std::to_string(o.epochs) : "");
+         o.lr_schedule + (o.lr_schedule == "onecycle" ? " epochs " + std::to_string(o.epochs) : "") +
+         (o.teacher.empty() ? "" : " teacher " + o.teacher + " weight " + std::to_string(o.distill_weight) +
+                                       " temperature " + std::to_string(o.distill_temperature));
 }
 
 uint64_t fnv1a(const torch::nn::Module& model) {
@@ -113,6 +116,7 @@ class Run {
   PhaseResult train_epoch(int epoch);
   PhaseResult validate(int epoch, ConfusionMatrix& cm);
   torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor forward_with(EmotionNet& net, const torch::Tensor& x);
   void write_model(const std::string& path, const nlohmann::json& training);
   void write_side_files(const ResumeState& state);
 
@@ -122,8 +126,10 @@ class Run {
   PreparedData data_;
   torch::Device device_{torch::kCPU};
   ModelInfo model_info_;  // arch and pre-processing, from the options and --init's file
-  std::optional<InitialWeights> init_;
-  std::shared_ptr<EmotionNet> model_;
+  std::optional<InitialWeights> init_, teacher_file_;
+  std::shared_ptr<EmotionNet> model_, teacher_;
+  TrainingCrop teacher_crop_;  // how the teacher's training images were cut
+  std::string teacher_split_;  // its split file's name, beside it
   bool freeze_bn_ = false;
   bool channels_last_ = false;  // the Xceptions train faster so
   // Batches as the model takes them: its size, colour and normalisation.
@@ -149,15 +155,17 @@ class Run {
   std::string init_note_;
 };
 
-torch::Tensor Run::forward(const torch::Tensor& x) {
-  if (o_.precision != "bf16") return model_->forward(x);
+torch::Tensor Run::forward(const torch::Tensor& x) { return forward_with(*model_, x); }
+
+torch::Tensor Run::forward_with(EmotionNet& net, const torch::Tensor& x) {
+  if (o_.precision != "bf16") return net.forward(x);
   // Autocast as torch.autocast("cpu", torch.bfloat16): convolutions and the linear layer in bf16,
   // the weights stay fp32 (the master copy Adam updates).
   at::autocast::set_cpu_enabled(true);
   at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
   torch::Tensor y;
   try {
-    y = model_->forward(x).to(torch::kFloat32);
+    y = net.forward(x).to(torch::kFloat32);
   } catch (...) {
     at::autocast::set_cpu_enabled(false);
     at::autocast::clear_cache();
@@ -193,6 +201,18 @@ void Run::setup_model() {
   torch::manual_seed(o_.seed);
   const auto& classes = data_.train.classes;
   model_ = make_network(model_info_.arch, static_cast<int64_t>(classes.size()), model_info_.channels);
+  if (!o_.teacher.empty()) {
+    const InitialWeights& t = *teacher_file_;
+    check_teacher(o_.teacher, t.info, t.described, classes, model_info_);
+    teacher_crop_ = t.info.crop;
+    const auto record = nlohmann::json::parse(t.info.training_json.empty() ? "{}" : t.info.training_json, nullptr, false);
+    if (record.is_object() && record.contains("split") && record["split"].is_string()) teacher_split_ = record["split"].get<std::string>();
+    teacher_ = make_network(t.info.arch, static_cast<int64_t>(classes.size()), t.info.channels);
+    load_initial_weights(*teacher_, t);
+    teacher_->eval();  // its BatchNorm keeps its statistics; it never trains
+    teacher_->to(device_);
+    teacher_file_.reset();
+  }
   if (init_) {
     init_note_ = load_initial_weights(*model_, *init_);
     init_.reset();  // the copy is in the model now
@@ -204,8 +224,10 @@ void Run::setup_model() {
   // measured 147 -> 198 images/s in fer-train (82 -> 168 fp32, 314 -> 602 bf16 for PyTorch's step alone).
   if (channels_last_) {
     torch::NoGradGuard ng;
-    for (auto& p : model_->parameters())
-      if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
+    for (auto* net : {model_.get(), teacher_.get()})
+      if (net)
+        for (auto& p : net->parameters())
+          if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
   }
   if (dist_) {
     torch::NoGradGuard ng;
@@ -245,7 +267,15 @@ PhaseResult Run::train_epoch(int epoch) {
     }
     optimizer_->zero_grad();
     const auto logits = forward(x);
-    const auto loss = torch::nn::functional::cross_entropy(logits, y, ce);
+    auto loss = torch::nn::functional::cross_entropy(logits, y, ce);
+    if (teacher_) {
+      torch::Tensor taught;
+      {
+        torch::NoGradGuard ng;
+        taught = forward_with(*teacher_, x);
+      }
+      loss = distillation_loss(logits, taught, loss, o_.distill_weight, o_.distill_temperature);
+    }
     loss.backward();
     if (dist_) {
       std::vector<torch::Tensor> grads;
@@ -347,6 +377,12 @@ TrainResult Run::go() {
   torch::set_num_threads(o_.threads > 0 ? o_.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   stem_ = output_stem(o_.out);
   if (!o_.init.empty()) init_ = read_initial_weights(o_.init);  // before the data: a bad file fails fast
+  if (!o_.teacher.empty()) {
+    if (output_stem(o_.teacher) == stem_)
+      throw ModelError("--teacher file '" + o_.teacher + "' is this run's own --out (or shares its name): the run "
+                       "would overwrite its teacher; give the student another --out");
+    teacher_file_ = read_initial_weights(o_.teacher, "--teacher file");
+  }
   model_info_ = resolve_model(o_, init_ ? &*init_ : nullptr);
   channels_last_ = is_xception(model_info_.arch);
   freeze_bn_ = o_.freeze_bn == "on" ||
@@ -365,6 +401,24 @@ TrainResult Run::go() {
   log("model: " + model_info_.arch + " at " + std::to_string(model_info_.input_size) + "px" +
       (model_info_.channels == 1 ? " grey" : "") + ", " + init_note_ + ", " + o_.precision +
       (freeze_bn_ ? ", BatchNorm statistics frozen" : ""));
+  if (teacher_) {
+    char text[160];
+    std::snprintf(text, sizeof text, "distillation: %.3g of the loss follows the teacher's probabilities at temperature %.3g, ",
+                  o_.distill_weight, o_.distill_temperature);
+    log(text + o_.teacher);
+    const long saw = teacher_saw(o_.teacher, teacher_split_, data_.split.val);
+    if (saw > 0)
+      log("warning: the teacher trained on " + std::to_string(saw) + " of this run's " +
+          std::to_string(data_.split.val.size()) + " validation images, so validation accuracy will read high; "
+          "train the teacher on the same --data with the same --seed, --val-split and --dedup (the split is then "
+          "the same)");
+    else if (saw < 0)
+      log("note: no split file beside the teacher, so whether it trained on this run's validation images is unknown");
+    TrainingCrop crop;
+    crop.detector = name_of(o_.detector);
+    crop.margin = o_.margin, crop.align = o_.align, crop.border = o_.crop_border;
+    if (const std::string note = teacher_crop_note(teacher_crop_, crop); !note.empty()) log(note);
+  }
 
   ReduceLROnPlateau::Options so;
   so.factor = o_.lr_factor;
@@ -429,6 +483,9 @@ TrainResult Run::go() {
     if (rank() == 0) {
       nlohmann::json training = {{"epoch", epoch}, {"val_acc", va.acc}, {"val_loss", va.loss},
                                  {"train_acc", tr.acc}, {"init", o_.init.empty() ? "scratch" : o_.init},
+                                 {"teacher", o_.teacher.empty() ? nlohmann::json() : nlohmann::json{
+                                     {"file", o_.teacher}, {"weight", o_.distill_weight},
+                                     {"temperature", o_.distill_temperature}}},
                                  {"seed", o_.seed}, {"precision", o_.precision},
                                  {"optimizer", o_.optimizer}, {"lr_schedule", o_.lr_schedule},
                                  {"train_images", data_.train.samples.size()}, {"val_images", data_.val.samples.size()},

@@ -42,6 +42,10 @@ struct TrainOptions {
   std::string optimizer = "adam";   // adam, adamw, sgd (Nesterov)
   double momentum = 0.9;             // SGD's momentum, Adam's beta1 (one-cycle moves it 0.95 -> 0.85 -> 0.95)
   double lr = 1e-4, weight_decay = 0, label_smoothing = 0;
+  // Distillation: the loss also follows this model's probabilities on each batch (see distillation.hpp).
+  std::string teacher;
+  double distill_weight = 0.5;       // the share of the loss that follows the teacher
+  double distill_temperature = 4.0;
   // "plateau": ReduceLROnPlateau on the validation loss, per epoch; "onecycle": OneCycleLR per step
   // over every step of --epochs, peaking at lr after `warmup` of them.
   std::string lr_schedule = "plateau";
