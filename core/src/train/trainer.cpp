@@ -87,6 +87,15 @@ std::string fingerprint(const TrainOptions& o, const ModelInfo& m, const Dataset
                                        " temperature " + std::to_string(o.distill_temperature));
 }
 
+// How this run cuts its images: recorded in the model file and compared with the teacher's.
+TrainingCrop run_crop(const TrainOptions& o) {
+  TrainingCrop c;
+  c.recorded = true;
+  c.detector = name_of(o.detector);
+  c.margin = o.margin, c.align = o.align, c.border = o.crop_border;
+  return c;
+}
+
 uint64_t fnv1a(const torch::nn::Module& model) {
   uint64_t h = 0xcbf29ce484222325ull;
   for (const auto& [name, t] : state_dict_of(model)) {
@@ -414,10 +423,7 @@ TrainResult Run::go() {
           "the same)");
     else if (saw < 0)
       log("note: no split file beside the teacher, so whether it trained on this run's validation images is unknown");
-    TrainingCrop crop;
-    crop.detector = name_of(o_.detector);
-    crop.margin = o_.margin, crop.align = o_.align, crop.border = o_.crop_border;
-    if (const std::string note = teacher_crop_note(teacher_crop_, crop); !note.empty()) log(note);
+    if (const std::string note = teacher_crop_note(teacher_crop_, run_crop(o_)); !note.empty()) log(note);
   }
 
   ReduceLROnPlateau::Options so;
@@ -481,6 +487,7 @@ TrainResult Run::go() {
       ++state.epochs_since_best;
     }
     if (rank() == 0) {
+      const TrainingCrop crop = run_crop(o_);
       nlohmann::json training = {{"epoch", epoch}, {"val_acc", va.acc}, {"val_loss", va.loss},
                                  {"train_acc", tr.acc}, {"init", o_.init.empty() ? "scratch" : o_.init},
                                  {"teacher", o_.teacher.empty() ? nlohmann::json() : nlohmann::json{
@@ -490,8 +497,8 @@ TrainResult Run::go() {
                                  {"optimizer", o_.optimizer}, {"lr_schedule", o_.lr_schedule},
                                  {"train_images", data_.train.samples.size()}, {"val_images", data_.val.samples.size()},
                                  {"split", fs::path(stem_ + ".split.json").filename().string()},
-                                 {"crop", {{"detector", name_of(o_.detector)}, {"margin", o_.margin}, {"align", o_.align},
-                                           {"border", o_.crop_border}}}};
+                                 {"crop", {{"detector", crop.detector}, {"margin", crop.margin},
+                                           {"align", crop.align}, {"border", crop.border}}}};
       if (best) write_model(o_.out, training);
       write_model(stem_ + ".last.pth", training);
       write_side_files(state);
